@@ -1,0 +1,161 @@
+// Graph -> model-file bytes (schema/bnnkit.fbs), and the atomic save.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <type_traits>
+
+#include "bnnkit/bnnkit.h"
+#include "bnnkit_generated.h"
+#include "runtime/infer.h"
+
+namespace bnnkit {
+namespace {
+
+namespace fb = bnnkit::fb;
+
+// The union's members are declared in the same order as OpAttrs' alternatives, so the type tag is the
+// alternative index + 1 (0 is NONE).
+static_assert(static_cast<int>(fb::OpOptions::MAX) == std::variant_size_v<OpAttrs>,
+              "schema OpOptions and OpAttrs must list the same ops in the same order");
+
+fb::Conv to_fb(const ConvAttrs& c) {
+  return fb::Conv(c.kh, c.kw, c.sh, c.sw, c.ph, c.pw);
+}
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+flatbuffers::Offset<void> options(flatbuffers::FlatBufferBuilder& b, const OpAttrs& attrs) {
+  return std::visit(
+      Overloaded{
+          [&](const ThermometerOp& a) { return fb::CreateThermometer(b, a.levels).Union(); },
+          [&](const SignQuantOp&) { return fb::CreateSignQuant(b).Union(); },
+          [&](const Quant2BitOp&) { return fb::CreateQuant2Bit(b).Union(); },
+          [&](const QuantUniformOp& a) { return fb::CreateQuantUniform(b, a.bits, a.lo, a.hi).Union(); },
+          [&](const BConv2dOp& a) {
+            const fb::Conv c = to_fb(a.conv);
+            return fb::CreateBConv2d(b, &c, static_cast<fb::Padding>(a.padding),
+                                     static_cast<fb::OutputKind>(a.output))
+                .Union();
+          },
+          [&](const BDenseOp& a) {
+            return fb::CreateBDense(b, static_cast<fb::OutputKind>(a.output)).Union();
+          },
+          [&](const FracConv2dOp& a) {
+            const fb::Conv c = to_fb(a.conv);
+            return fb::CreateFracConv2d(b, &c, static_cast<fb::Padding>(a.padding),
+                                        static_cast<fb::OutputKind>(a.output))
+                .Union();
+          },
+          [&](const Conv2dOp& a) {
+            const fb::Conv c = to_fb(a.conv);
+            return fb::CreateConv2d(b, &c, a.groups).Union();
+          },
+          [&](const DenseOp&) { return fb::CreateDense(b).Union(); },
+          [&](const AffineOp&) { return fb::CreateAffine(b).Union(); },
+          [&](const PReLUOp&) { return fb::CreatePReLU(b).Union(); },
+          [&](const RPReLUOp&) { return fb::CreateRPReLU(b).Union(); },
+          [&](const DPReLUOp&) { return fb::CreateDPReLU(b).Union(); },
+          [&](const ActivationOp& a) {
+            return fb::CreateActivation(b, static_cast<fb::ActivationKind>(a.kind)).Union();
+          },
+          [&](const AddOp&) { return fb::CreateAdd(b).Union(); },
+          [&](const ScaleChannelsOp&) { return fb::CreateScaleChannels(b).Union(); },
+          [&](const ConcatOp&) { return fb::CreateConcat(b).Union(); },
+          [&](const ChannelDupOp& a) { return fb::CreateChannelDup(b, a.times).Union(); },
+          [&](const ChannelPadOp& a) { return fb::CreateChannelPad(b, a.channels).Union(); },
+          [&](const ChannelAvgOp& a) { return fb::CreateChannelAvg(b, a.channels).Union(); },
+          [&](const AvgPoolOp& a) {
+            const fb::Conv c = to_fb(a.window);
+            return fb::CreateAvgPool(b, &c, a.count_include_pad).Union();
+          },
+          [&](const MaxPoolOp& a) {
+            const fb::Conv c = to_fb(a.window);
+            return fb::CreateMaxPool(b, &c).Union();
+          },
+          [&](const GlobalAvgPoolOp&) { return fb::CreateGlobalAvgPool(b).Union(); },
+          [&](const FlattenOp&) { return fb::CreateFlatten(b).Union(); },
+          [&](const SoftmaxOp&) { return fb::CreateSoftmax(b).Union(); },
+          [&](const ArgMaxOp&) { return fb::CreateArgMax(b).Union(); },
+      },
+      attrs);
+}
+
+}  // namespace
+
+std::vector<uint8_t> serialize_model(const Graph& g) {
+  flatbuffers::FlatBufferBuilder b(1 << 16);
+  std::vector<flatbuffers::Offset<fb::Tensor>> tensors;
+  for (const TensorDef& t : g.tensors)
+    tensors.push_back(
+        fb::CreateTensorDirect(b, t.name.c_str(), static_cast<fb::DType>(t.dtype), &t.shape, t.buffer));
+  std::vector<flatbuffers::Offset<fb::Buffer>> buffers;
+  for (const auto& buf : g.buffers) {
+    // 64-byte alignment lets a reader map weights in place later without changing the format.
+    b.ForceVectorAlignment(buf.size(), 1, 64);
+    buffers.push_back(fb::CreateBuffer(b, b.CreateVector(buf)));
+  }
+  std::vector<flatbuffers::Offset<fb::Operator>> ops;
+  for (const OpDef& op : g.ops) {
+    const auto opts = options(b, op.attrs);
+    ops.push_back(fb::CreateOperatorDirect(
+        b, op.name.c_str(), static_cast<fb::OpOptions>(op.attrs.index() + 1), opts, &op.inputs, &op.outputs));
+  }
+  const ModelMetadata& m = g.metadata;
+  std::vector<flatbuffers::Offset<flatbuffers::String>> classes;
+  for (const auto& c : m.class_names) classes.push_back(b.CreateString(c));
+  std::vector<flatbuffers::Offset<fb::KeyValue>> props;
+  for (const auto& [k, v] : m.properties) props.push_back(fb::CreateKeyValueDirect(b, k.c_str(), v.c_str()));
+  const auto meta = fb::CreateMetadataDirect(b, m.name.c_str(), m.description.c_str(), m.producer.c_str(),
+                                             &classes, &m.input_mean, &m.input_std, &props);
+  const auto root =
+      fb::CreateModelDirect(b, kSchemaVersion, meta, &tensors, &buffers, &ops, &g.inputs, &g.outputs);
+  fb::FinishModelBuffer(b, root);
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+void save_model(const Graph& graph, const std::string& path) {
+  runtime::validate_graph(graph);
+  const std::vector<uint8_t> bytes = serialize_model(graph);
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path tmp =
+      target.parent_path() / (target.filename().string() + ".tmp." + std::to_string(::getpid()));
+  const auto fail = [&](const std::string& what) {
+    const std::string msg = "cannot write model '" + path + "': " + what + ": " + std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw Error(msg);
+  };
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail("open " + tmp.string());
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      fail("write");
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    fail("fsync");
+  }
+  if (::close(fd) != 0) fail("close");
+  if (::rename(tmp.c_str(), target.c_str()) != 0) fail("rename");
+  // Make the rename itself durable.
+  const std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
+  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+}  // namespace bnnkit

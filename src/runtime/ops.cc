@@ -1,0 +1,331 @@
+#include "runtime/ops.h"
+
+#include <cstring>
+
+#include "kernels/bconv2d/bconv2d.h"
+#include "kernels/bconv2d/variants.h"
+#include "kernels/bdense/bdense.h"
+#include "kernels/bdense/variants.h"
+#include "kernels/bitpack/bitpack.h"
+#include "kernels/conv2d/conv2d.h"
+#include "kernels/dense/dense.h"
+#include "kernels/elementwise/elementwise.h"
+#include "kernels/fracconv/fracconv.h"
+#include "kernels/pool/pool.h"
+#include "kernels/shape/shape.h"
+#include "kernels/softmax/softmax.h"
+#include "kernels/thermometer/thermometer.h"
+
+namespace bnnkit::runtime {
+namespace {
+
+namespace k = bnnkit::kernels;
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+
+// Typed access to the tensors of one op.
+struct Io {
+  const OpDef& op;
+  std::vector<TensorSlot>& slots;
+
+  const TensorSlot& in(int i) const { return slots[op.inputs[i]]; }
+  TensorSlot& out(int i) const { return slots[op.outputs[i]]; }
+  bool has(int i) const { return i < static_cast<int>(op.inputs.size()) && op.inputs[i] >= 0; }
+  const float* f32(int i) const { return has(i) ? reinterpret_cast<const float*>(in(i).data) : nullptr; }
+  const int32_t* i32(int i) const { return reinterpret_cast<const int32_t*>(in(i).data); }
+  const uint8_t* u8(int i) const { return in(i).data; }
+  const k::Word* bits(int i) const { return reinterpret_cast<const k::Word*>(in(i).data); }
+  float* out_f32(int i = 0) const { return reinterpret_cast<float*>(out(i).data); }
+  const std::vector<int>& shape(int i) const { return in(i).spec.shape; }
+  int channels(int i) const { return shape(i).back(); }
+  int64_t rows(int i) const { return num_elements(shape(i)) / channels(i); }
+};
+
+k::OutputStage stage_of(const Io& io, OutputKind kind, int first) {
+  k::OutputStage s;
+  s.kind = static_cast<k::OutputKind>(kind);
+  if (kind == OutputKind::kFloat) {
+    s.scale = io.f32(first);
+    s.bias = io.f32(first + 1);
+  } else if (kind == OutputKind::kBits) {
+    s.threshold = io.i32(first);
+    s.flip = io.u8(first + 1);
+  }
+  return s;
+}
+
+k::ConvGeometry geometry(const std::vector<int>& x, const std::vector<int>& w, const ConvAttrs& c) {
+  k::ConvGeometry g;
+  g.n = x[0], g.ih = x[1], g.iw = x[2], g.ic = x[3];
+  g.oc = w[0], g.kh = c.kh, g.kw = c.kw, g.sh = c.sh, g.sw = c.sw, g.ph = c.ph, g.pw = c.pw;
+  return g;
+}
+
+k::ConvGeometry window_geometry(const std::vector<int>& x, const ConvAttrs& c) {
+  k::ConvGeometry g;
+  g.n = x[0], g.ih = x[1], g.iw = x[2], g.ic = g.oc = x[3];
+  g.kh = c.kh, g.kw = c.kw, g.sh = c.sh, g.sw = c.sw, g.ph = c.ph, g.pw = c.pw;
+  return g;
+}
+
+// Records the variants a selection skipped, best first, for describe().
+template <class V, class Reject>
+std::string rejections(std::span<const V> all, const V& chosen, k::Isa isa, Reject&& reason) {
+  std::string s;
+  for (const V& v : all) {
+    if (&v == &chosen) break;
+    const char* why = nullptr;
+    if (static_cast<int>(v.isa) > static_cast<int>(isa))
+      why = k::cpu_supports(v.isa) ? "ISA capped" : "CPU lacks ISA";
+    else
+      why = reason(v);
+    if (why) s += (s.empty() ? "" : "; ") + std::string(v.name) + ": " + why;
+  }
+  return s;
+}
+
+// A per-channel elementwise op over [rows][channels].
+template <class Args, class Fn>
+void rowwise(Node& n, int64_t rows, int64_t channels, Args args, Fn kernel) {
+  n.rows = rows;
+  n.work = rows * channels;
+  n.fn = [args, kernel](int64_t b, int64_t e, int64_t*) { kernel(args, b, e); };
+}
+
+}  // namespace
+
+void pack_signs(const float* src, const std::vector<int>& shape, k::Word* dst) {
+  const int c = shape.back();
+  k::BitpackArgs a{num_elements(shape) / c, c, src, nullptr, dst};
+  k::bitpack_reference(a, 0, a.rows);
+}
+
+Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, k::Isa isa) {
+  Node n;
+  n.kernel = "reference";
+  const Io io{op, slots};
+  std::visit(
+      Overloaded{
+          [&](const ThermometerOp& a) {
+            k::ThermometerArgs args{io.rows(0), io.channels(0), a.levels, io.u8(0),
+                                    reinterpret_cast<k::Word*>(io.out(0).data)};
+            n.rows = args.pixels;
+            n.work = args.pixels * args.channels * a.levels;
+            n.fn = [args](int64_t b, int64_t e, int64_t*) { k::thermometer_reference(args, b, e); };
+          },
+          [&](const SignQuantOp&) {
+            k::BitpackArgs args{io.rows(0), io.channels(0), io.f32(0), io.f32(1),
+                                reinterpret_cast<k::Word*>(io.out(0).data)};
+            rowwise(n, args.rows, args.channels, args, k::bitpack_reference);
+          },
+          [&](const Quant2BitOp&) {
+            k::Quant2BitArgs args{io.rows(0), io.channels(0), io.f32(0),
+                                  reinterpret_cast<k::Word*>(io.out(0).data),
+                                  reinterpret_cast<k::Word*>(io.out(1).data)};
+            rowwise(n, args.rows, args.channels, args, k::quant2bit_reference);
+          },
+          [&](const QuantUniformOp& a) {
+            k::QuantUniformArgs args{a.bits, a.lo, a.hi, io.channels(0), io.f32(0), io.out_f32()};
+            rowwise(n, io.rows(0), args.channels, args, k::quant_uniform_reference);
+          },
+          [&](const BConv2dOp& a) {
+            const k::ConvGeometry g = geometry(io.shape(0), io.shape(1), a.conv);
+            const auto pad = static_cast<k::Padding>(a.padding);
+            const auto kind = static_cast<k::OutputKind>(a.output);
+            const k::BConv2dVariant& v = k::bconv2d_select(g, pad, kind, isa);
+            n.kernel = v.name;
+            n.rejected = rejections(k::bconv2d_variants(), v, isa,
+                                    [&](const k::BConv2dVariant& o) { return o.rejects(g, pad, kind); });
+            n.packed.assign(v.packed_weight_words(g), 0);
+            v.pack_weights(g, io.bits(1), n.packed.data());
+            k::BConv2dArgs args;
+            args.g = g;
+            args.padding = pad;
+            args.src = io.bits(0);
+            args.weights = n.packed.data();
+            args.out = stage_of(io, a.output, 2);
+            args.dst = io.out(0).data;
+            n.rows = g.out_rows();
+            n.work = static_cast<int64_t>(g.out_rows()) * g.ow() * g.oc * g.kh * g.kw * k::words_for(g.ic);
+            n.fn = [args, run = v.run](int64_t b, int64_t e, int64_t*) {
+              run(args, static_cast<int>(b), static_cast<int>(e));
+            };
+          },
+          [&](const BDenseOp& a) {
+            const int batch = io.shape(0)[0], ic = io.shape(0)[1], oc = io.shape(1)[0];
+            const auto kind = static_cast<k::OutputKind>(a.output);
+            const k::BDenseVariant& v = k::bdense_select(ic, oc, kind, isa);
+            n.kernel = v.name;
+            n.rejected = rejections(k::bdense_variants(), v, isa,
+                                    [&](const k::BDenseVariant& o) { return o.rejects(ic, oc, kind); });
+            n.packed.assign(v.packed_weight_words(ic, oc), 0);
+            v.pack_weights(ic, oc, io.bits(1), n.packed.data());
+            k::BDenseArgs args;
+            args.n = batch, args.ic = ic, args.oc = oc;
+            args.src = io.bits(0);
+            args.weights = n.packed.data();
+            args.out = stage_of(io, a.output, 2);
+            args.dst = io.out(0).data;
+            n.work = static_cast<int64_t>(batch) * oc * k::words_for(ic);
+            if (batch >= 4) {
+              // Split over images.
+              n.rows = batch;
+              n.fn = [args, run = v.run](int64_t b, int64_t e, int64_t*) {
+                run(args, static_cast<int>(b), static_cast<int>(e), 0, args.oc);
+              };
+            } else {
+              // Few images: split over blocks of 64 output channels (word-aligned for bit output).
+              n.rows = k::words_for(oc);
+              n.fn = [args, run = v.run](int64_t b, int64_t e, int64_t*) {
+                run(args, 0, args.n, static_cast<int>(b) * k::kWordBits,
+                    std::min(args.oc, static_cast<int>(e) * k::kWordBits));
+              };
+            }
+          },
+          [&](const FracConv2dOp& a) {
+            k::FracConv2dArgs args;
+            args.g = geometry(io.shape(0), io.shape(2), a.conv);
+            args.padding = static_cast<k::Padding>(a.padding);
+            args.src_msb = io.bits(0);
+            args.src_lsb = io.bits(1);
+            args.weights = io.bits(2);
+            args.gate_threshold = io.i32(3);
+            args.out = stage_of(io, a.output, 4);
+            args.dst = io.out(0).data;
+            n.rows = args.g.out_rows();
+            n.work = static_cast<int64_t>(n.rows) * args.g.ow() * args.g.oc * args.g.kh * args.g.kw *
+                     k::words_for(args.g.ic) * 2;
+            n.gated = true;
+            n.gate_outputs = static_cast<int64_t>(n.rows) * args.g.ow() * args.g.oc;
+            n.fn = [args](int64_t b, int64_t e, int64_t* gate_count) mutable {
+              args.open_count = gate_count;
+              k::fracconv2d_reference(args, static_cast<int>(b), static_cast<int>(e));
+            };
+          },
+          [&](const Conv2dOp& a) {
+            k::Conv2dArgs args;
+            args.g = geometry(io.shape(0), io.shape(1), a.conv);
+            args.groups = a.groups;
+            args.src = io.f32(0);
+            args.weights = io.f32(1);
+            args.bias = io.f32(2);
+            args.dst = io.out_f32();
+            n.rows = args.g.out_rows();
+            n.work = static_cast<int64_t>(n.rows) * args.g.ow() * args.g.oc * args.g.kh * args.g.kw *
+                     (args.g.ic / a.groups);
+            n.fn = [args](int64_t b, int64_t e, int64_t*) {
+              k::conv2d_reference(args, static_cast<int>(b), static_cast<int>(e));
+            };
+          },
+          [&](const DenseOp&) {
+            k::DenseArgs args{io.shape(0)[0], io.shape(0)[1], io.shape(1)[0], io.f32(0),
+                              io.f32(1),      io.f32(2),      io.out_f32()};
+            n.rows = args.n;
+            n.work = static_cast<int64_t>(args.n) * args.ic * args.oc;
+            n.fn = [args](int64_t b, int64_t e, int64_t*) {
+              k::dense_reference(args, static_cast<int>(b), static_cast<int>(e));
+            };
+          },
+          [&](const AffineOp&) {
+            k::AffineArgs args{io.channels(0), io.f32(0), io.f32(1), io.f32(2), io.out_f32()};
+            rowwise(n, io.rows(0), args.channels, args, k::affine_reference);
+          },
+          [&](const PReLUOp&) {
+            k::PReluArgs args{io.channels(0), io.f32(0), io.f32(1), io.out_f32()};
+            rowwise(n, io.rows(0), args.channels, args, k::prelu_reference);
+          },
+          [&](const RPReLUOp&) {
+            k::RPReluArgs args{io.channels(0), io.f32(0), io.f32(1), io.f32(2), io.f32(3), io.out_f32()};
+            rowwise(n, io.rows(0), args.channels, args, k::rprelu_reference);
+          },
+          [&](const DPReLUOp&) {
+            k::DPReluArgs args{io.channels(0), io.f32(0), io.f32(1),   io.f32(2),
+                               io.f32(3),      io.f32(4), io.out_f32()};
+            rowwise(n, io.rows(0), args.channels, args, k::dprelu_reference);
+          },
+          [&](const ActivationOp& a) {
+            k::ActivationArgs args{static_cast<k::Activation>(a.kind), io.channels(0), io.f32(0),
+                                   io.out_f32()};
+            rowwise(n, io.rows(0), args.channels, args, k::activation_reference);
+          },
+          [&](const AddOp&) {
+            k::AddArgs args{io.f32(0), io.f32(1), io.out_f32()};
+            rowwise(n, num_elements(io.shape(0)), 1, args, k::add_reference);
+          },
+          [&](const ScaleChannelsOp&) {
+            const auto& s = io.shape(0);
+            k::ScaleChannelsArgs args{static_cast<int64_t>(s[1]) * s[2], s[3], io.f32(0), io.f32(1),
+                                      io.out_f32()};
+            rowwise(n, io.rows(0), args.channels, args, k::scale_channels_reference);
+          },
+          [&](const ConcatOp&) {
+            k::ConcatChannelsArgs args{io.channels(0), io.channels(1), io.f32(0), io.f32(1), io.out_f32()};
+            rowwise(n, io.rows(0), args.c0 + args.c1, args, k::concat_channels_reference);
+          },
+          [&](const ChannelDupOp& a) {
+            k::ChannelDuplicateArgs args{io.channels(0), a.times, io.f32(0), io.out_f32()};
+            rowwise(n, io.rows(0), args.ic * a.times, args, k::channel_duplicate_reference);
+          },
+          [&](const ChannelPadOp& a) {
+            k::ChannelMapArgs args{io.channels(0), a.channels, io.f32(0), io.out_f32()};
+            rowwise(n, io.rows(0), a.channels, args, k::channel_zero_pad_reference);
+          },
+          [&](const ChannelAvgOp& a) {
+            k::ChannelMapArgs args{io.channels(0), a.channels, io.f32(0), io.out_f32()};
+            rowwise(n, io.rows(0), args.ic, args, k::channel_group_avg_reference);
+          },
+          [&](const AvgPoolOp& a) {
+            k::AvgPool2dArgs args{window_geometry(io.shape(0), a.window), a.count_include_pad, io.f32(0),
+                                  io.out_f32()};
+            n.rows = args.g.out_rows();
+            n.work = static_cast<int64_t>(n.rows) * args.g.ow() * args.g.ic * a.window.kh * a.window.kw;
+            n.fn = [args](int64_t b, int64_t e, int64_t*) {
+              k::avg_pool2d_reference(args, static_cast<int>(b), static_cast<int>(e));
+            };
+          },
+          [&](const MaxPoolOp& a) {
+            k::MaxPool2dArgs args{window_geometry(io.shape(0), a.window), io.f32(0), io.out_f32()};
+            n.rows = args.g.out_rows();
+            n.work = static_cast<int64_t>(n.rows) * args.g.ow() * args.g.ic * a.window.kh * a.window.kw;
+            n.fn = [args](int64_t b, int64_t e, int64_t*) {
+              k::max_pool2d_reference(args, static_cast<int>(b), static_cast<int>(e));
+            };
+          },
+          [&](const GlobalAvgPoolOp&) {
+            const auto& s = io.shape(0);
+            k::GlobalAvgPoolArgs args{s[0], s[1], s[2], s[3], io.f32(0), io.out_f32()};
+            n.rows = s[0];
+            n.work = num_elements(s);
+            n.fn = [args](int64_t b, int64_t e, int64_t*) {
+              k::global_avg_pool_reference(args, static_cast<int>(b), static_cast<int>(e));
+            };
+          },
+          [&](const FlattenOp&) {
+            // NHWC is already [N, H*W*C] in memory.
+            const float* src = io.f32(0);
+            float* dst = io.out_f32();
+            const int64_t per_row = num_elements(io.shape(0)) / io.shape(0)[0];
+            n.kernel = "copy";
+            n.rows = io.shape(0)[0];
+            n.work = num_elements(io.shape(0));
+            n.fn = [src, dst, per_row](int64_t b, int64_t e, int64_t*) {
+              std::memcpy(dst + b * per_row, src + b * per_row, static_cast<size_t>((e - b) * per_row) * 4);
+            };
+          },
+          [&](const SoftmaxOp&) {
+            k::SoftmaxArgs args{io.channels(0), io.f32(0), io.out_f32()};
+            rowwise(n, io.rows(0), args.cols * 8, args, k::softmax_reference);
+          },
+          [&](const ArgMaxOp&) {
+            k::ArgmaxArgs args{io.channels(0), io.f32(0), reinterpret_cast<int32_t*>(io.out(0).data)};
+            rowwise(n, io.rows(0), args.cols, args, k::argmax_reference);
+          },
+      },
+      op.attrs);
+  return n;
+}
+
+}  // namespace bnnkit::runtime

@@ -1,0 +1,278 @@
+// The model file: builder -> save -> load round trips, and every kind of malformed file gives a clear error.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include "bnnkit/bnnkit.h"
+#include "bnnkit_generated.h"
+#include "synthetic.h"
+#include "test_util.h"
+
+namespace bnnkit {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path temp_dir() {
+  const fs::path d = fs::temp_directory_path() / ("bnnkit_test_" + std::to_string(::getpid()));
+  fs::create_directories(d);
+  return d;
+}
+
+std::vector<float> run_model(const Model& m, int batch, uint64_t seed, int threads = 1) {
+  Session s(m, {.threads = threads, .batch = batch});
+  std::mt19937_64 rng(seed);
+  const TensorView in = s.input(0);
+  if (in.dtype == DType::kUInt8) {
+    std::vector<uint8_t> x(in.bytes);
+    for (auto& b : x) b = static_cast<uint8_t>(rng());
+    s.set_input(0, std::span<const uint8_t>(x));
+  } else {
+    std::normal_distribution<float> d;
+    std::vector<float> x(in.bytes / 4);
+    for (auto& f : x) f = d(rng);
+    s.set_input(0, std::span<const float>(x));
+  }
+  s.run();
+  const auto out = s.output_f32(0);
+  return {out.begin(), out.end()};
+}
+
+// Loads bytes and returns the error message ("" if it loaded).
+std::string load_error(const std::vector<uint8_t>& bytes) {
+  try {
+    Model::from_bytes(bytes, "bad.bnn");
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+class RoundTrip : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RoundTrip, SaveLoadRunEqualsInMemory) {
+  const Graph g = cli::synthetic_model(GetParam(), 7);
+  const fs::path path = temp_dir() / (GetParam() + ".bnn");
+  save_model(g, path.string());
+  const Model loaded = Model::load(path.string());
+  const Model in_memory = Model::from_graph(g);
+  // The loaded graph is the same graph.
+  ASSERT_EQ(loaded.graph().tensors.size(), g.tensors.size());
+  ASSERT_EQ(loaded.graph().ops.size(), g.ops.size());
+  EXPECT_EQ(loaded.graph().buffers, g.buffers);
+  EXPECT_EQ(loaded.metadata().class_names, g.metadata.class_names);
+  EXPECT_EQ(loaded.metadata().name, g.metadata.name);
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    EXPECT_EQ(loaded.graph().ops[i].name, g.ops[i].name);
+    EXPECT_EQ(loaded.graph().ops[i].attrs.index(), g.ops[i].attrs.index());
+    EXPECT_EQ(loaded.graph().ops[i].inputs, g.ops[i].inputs);
+  }
+  // And runs to bit-identical outputs.
+  const auto a = run_model(loaded, 3, 11), b = run_model(in_memory, 3, 11);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i], b[i]) << "output " << i;
+  // Serialising the loaded graph again gives the same bytes (nothing lost or reordered).
+  EXPECT_EQ(serialize_model(loaded.graph()), serialize_model(g));
+}
+
+INSTANTIATE_TEST_SUITE_P(Synthetic, RoundTrip, ::testing::ValuesIn(cli::synthetic_archs()),
+                         [](const auto& info) {
+                           std::string s = info.param;
+                           for (char& c : s)
+                             if (c == '-') c = '_';
+                           return s;
+                         });
+
+TEST(ModelFile, SaveIsAtomicAndLeavesNoTemporaryFiles) {
+  const fs::path dir = temp_dir() / "atomic";
+  fs::create_directories(dir);
+  const fs::path path = dir / "m.bnn";
+  save_model(cli::synthetic_model("bnn-mlp"), path.string());
+  const auto first = fs::file_size(path);
+  save_model(cli::synthetic_model("fracbnn-tiny"), path.string());  // overwrite in place
+  EXPECT_NE(fs::file_size(path), first);
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) files += e.is_regular_file();
+  EXPECT_EQ(files, 1);
+  // A failed save (missing folder) leaves the target untouched and says why.
+  try {
+    save_model(cli::synthetic_model("bnn-mlp"), (dir / "missing" / "m.bnn").string());
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot write model"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ModelFile, MissingFileAndDirectory) {
+  try {
+    Model::load("/nonexistent/model.bnn");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "model '/nonexistent/model.bnn': no such file");
+  }
+  try {
+    Model::load(temp_dir().string());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos);
+  }
+}
+
+// ---- malformed files
+// -------------------------------------------------------------------------------------------
+
+struct Malformed {
+  const char* name;
+  std::function<std::vector<uint8_t>()> make;
+  const char* message;  // expected substring
+};
+
+std::vector<uint8_t> valid_bytes() {
+  return serialize_model(cli::synthetic_model("fracbnn-tiny", 3));
+}
+
+// A graph mutated after building, serialised without validation.
+std::vector<uint8_t> mutated(const std::function<void(Graph&)>& edit) {
+  Graph g = cli::synthetic_model("fracbnn-tiny", 3);
+  edit(g);
+  return serialize_model(g);
+}
+
+int find_op(const Graph& g, const char* type) {
+  for (size_t i = 0; i < g.ops.size(); ++i)
+    if (std::string(op_name(g.ops[i].attrs)) == type) return static_cast<int>(i);
+  return -1;
+}
+
+std::vector<uint8_t> with_version(uint32_t version) {
+  flatbuffers::FlatBufferBuilder b;
+  std::vector<int> none;
+  b.Finish(fb::CreateModelDirect(b, version, 0, nullptr, nullptr, nullptr, &none, &none), "BNNK");
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+const std::vector<Malformed>& malformed_cases() {
+  static const std::vector<Malformed> cases = {
+      {"Empty", [] { return std::vector<uint8_t>{}; }, "too small to be a bnnkit model (0 bytes)"},
+      {"FourBytes",
+       [] {
+         return std::vector<uint8_t>{1, 2, 3, 4};
+       },
+       "too small"},
+      {"RandomBytes",
+       [] {
+         std::mt19937 rng(5);
+         std::vector<uint8_t> v(4096);
+         for (auto& b : v) b = static_cast<uint8_t>(rng());
+         return v;
+       },
+       "not a bnnkit model file"},
+      {"TruncatedHalf",
+       [] {
+         auto v = valid_bytes();
+         v.resize(v.size() / 2);
+         return v;
+       },
+       "corrupt or truncated"},
+      {"TruncatedTail",
+       [] {
+         auto v = valid_bytes();
+         v.resize(v.size() - 3);
+         return v;
+       },
+       "corrupt or truncated"},
+      {"WrongIdentifier",
+       [] {
+         auto v = valid_bytes();
+         v[4] = 'X';
+         return v;
+       },
+       "identifier 'XNNK', expected 'BNNK'"},
+      {"NewerVersion", [] { return with_version(kSchemaVersion + 1); }, "is newer than this bnnkit reads"},
+      {"MissingVersion", [] { return with_version(0); }, "schema version is missing"},
+      {"OpInputOutOfRange", [] { return mutated([](Graph& g) { g.ops[2].inputs[0] = 9999; }); },
+       "refers to tensor 9999"},
+      {"OutputOutOfRange", [] { return mutated([](Graph& g) { g.outputs[0] = -5; }); },
+       "graph output refers to tensor -5"},
+      {"BufferOutOfRange",
+       [] {
+         return mutated([](Graph& g) {
+           for (auto& t : g.tensors)
+             if (t.buffer >= 0) {
+               t.buffer = 4242;
+               break;
+             }
+         });
+       },
+       "refers to buffer 4242"},
+      {"BufferWrongSize", [] { return mutated([](Graph& g) { g.buffers[0].pop_back(); }); },
+       "bytes, its buffer has"},
+      {"InconsistentRecordedShape",
+       [] { return mutated([](Graph& g) { g.tensors[g.ops[1].outputs[0]].shape[3] += 1; }); },
+       "but tensor 'stem' is recorded as"},
+      {"WeightsChannelMismatch",
+       [] {
+         return mutated([](Graph& g) {
+           // Point the stem conv at a fractional conv's weights (16 input channels, not 32).
+           const int frac = find_op(g, "FracConv2d");
+           g.ops[1].inputs[1] = g.ops[frac].inputs[2];
+         });
+       },
+       "input channels, input has"},
+      {"ReadBeforeWrite", [] { return mutated([](Graph& g) { std::swap(g.ops[0], g.ops[1]); }); },
+       "before any op produces it"},
+      {"ZeroStride",
+       [] { return mutated([](Graph& g) { std::get<BConv2dOp>(g.ops[1].attrs).conv.sh = 0; }); },
+       "stride must be in 1..64"},
+      {"BadThermometerLevels",
+       [] { return mutated([](Graph& g) { std::get<ThermometerOp>(g.ops[0].attrs).levels = 33; }); },
+       "levels must divide 256"},
+      {"NegativeDimension", [] { return mutated([](Graph& g) { g.tensors[0].shape[1] = -28; }); },
+       "non-positive dimension"},
+      {"NoOutputs", [] { return mutated([](Graph& g) { g.outputs.clear(); }); }, "the model has no outputs"},
+      {"WrongArity", [] { return mutated([](Graph& g) { g.ops[1].inputs.pop_back(); }); },
+       "takes 4 inputs, got 3"},
+  };
+  return cases;
+}
+
+class MalformedModel : public ::testing::TestWithParam<size_t> {};
+
+TEST_P(MalformedModel, ClearErrorNeverCrash) {
+  const Malformed& c = malformed_cases()[GetParam()];
+  const std::string msg = load_error(c.make());
+  ASSERT_FALSE(msg.empty()) << c.name << " loaded without error";
+  EXPECT_NE(msg.find(c.message), std::string::npos) << c.name << ": got \"" << msg << "\"";
+  EXPECT_EQ(msg.rfind("model 'bad.bnn': ", 0), 0u) << msg;  // names the file first
+  EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, MalformedModel, ::testing::Range<size_t>(0, malformed_cases().size()),
+                         [](const auto& info) { return std::string(malformed_cases()[info.param].name); });
+
+// Random single-byte corruptions of a valid file: each must load or fail with bnnkit::Error, never crash, and
+// a file that loads must also plan and run.
+TEST(ModelFile, RandomCorruptionsNeverCrash) {
+  const std::vector<uint8_t> good = valid_bytes();
+  auto rng = testing::make_rng(17);
+  int rejected = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    std::vector<uint8_t> v = good;
+    const int flips = 1 + static_cast<int>(rng() % 4);
+    for (int f = 0; f < flips; ++f) v[rng() % v.size()] ^= static_cast<uint8_t>(1 + rng() % 255);
+    try {
+      const Model m = Model::from_bytes(v, "fuzz.bnn");
+      Session s(m, {.threads = 1, .batch = 1});
+      s.run();
+    } catch (const Error&) {
+      ++rejected;
+    }
+  }
+  EXPECT_GT(rejected, 0);
+}
+
+}  // namespace
+}  // namespace bnnkit

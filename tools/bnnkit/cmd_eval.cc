@@ -1,0 +1,105 @@
+// bnnkit eval MODEL --data DIR: the engine's accuracy on a labelled IDX split, a per-class confusion matrix,
+// throughput, and the gate density of every fractional conv.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "bnnkit/bnnkit.h"
+#include "commands.h"
+#include "common.h"
+#include "io/idx.h"
+
+namespace bnnkit::cli {
+
+int run_eval(const EvalArgs& a) {
+  const Model model = Model::load(a.model);
+  const ImageInput in = image_input(model);
+  const std::string dir = a.data.empty() ? io::kDefaultFashionMnistDir : a.data;
+  const io::Dataset ds = io::load_idx_dir(dir, a.split);
+  if (ds.h != in.h || ds.w != in.w || ds.c != in.c)
+    throw Error("data in '" + dir + "' is " + std::to_string(ds.h) + "x" + std::to_string(ds.w) + "x" +
+                std::to_string(ds.c) + " but the model expects " + std::to_string(in.h) + "x" +
+                std::to_string(in.w) + "x" + std::to_string(in.c));
+  if (a.batch < 1) throw Error("--batch must be >= 1");
+  const int total = a.limit > 0 ? std::min(a.limit, ds.n) : ds.n;
+  Session s(model, {.threads = a.threads, .batch = std::min(a.batch, total)});
+  const TensorInfo out = model.outputs().at(0);
+  const int classes = out.shape.size() == 2 ? out.shape[1] : 0;
+  for (int i = 0; i < total; ++i)
+    if (ds.labels[i] >= classes)
+      throw Error("label " + std::to_string(ds.labels[i]) + " of image " + std::to_string(i) +
+                  " is out of range for a model with " + std::to_string(classes) + " classes");
+  std::vector<std::vector<int>> confusion(classes, std::vector<int>(classes, 0));
+  int correct = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int start = 0; start < total; start += s.batch()) {
+    const int n = std::min(s.batch(), total - start);
+    feed_images(s, in, ds.images.data() + ds.image_bytes() * start, n);
+    s.run();
+    const std::vector<int> pred = argmax_rows(s, n);
+    for (int i = 0; i < n; ++i) {
+      const int y = ds.labels[start + i];
+      confusion[y][pred[i]] += 1;
+      correct += pred[i] == y;
+    }
+    std::fprintf(stderr, "\reval %d/%d", start + n, total);
+  }
+  std::fprintf(stderr, "\n");
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double acc = static_cast<double>(correct) / total;
+  const auto prof = s.profile();
+  if (a.json) {
+    nlohmann::json j = {{"model", a.model},
+                        {"data", dir},
+                        {"split", a.split},
+                        {"images", total},
+                        {"correct", correct},
+                        {"accuracy", acc},
+                        {"images_per_s", total / secs},
+                        {"confusion", confusion}};
+    for (const auto& p : prof)
+      if (p.gate_outputs > 0) j["gate_density"][p.name] = static_cast<double>(p.gate_open) / p.gate_outputs;
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  std::printf("accuracy %.2f%% (%d/%d) on %s/%s, %.0f images/s with %d thread(s)\n", 100.0 * acc, correct,
+              total, dir.c_str(), a.split.c_str(), total / secs, s.threads());
+  std::printf("\nconfusion (rows: true class, columns: predicted)\n%-14s", "");
+  for (int k = 0; k < classes; ++k) std::printf(" %5d", k);
+  std::printf("   recall\n");
+  for (int y = 0; y < classes; ++y) {
+    int row = 0;
+    for (int k = 0; k < classes; ++k) row += confusion[y][k];
+    std::printf("%2d %-11.11s", y, class_name(model, y).c_str());
+    for (int k = 0; k < classes; ++k) std::printf(" %5d", confusion[y][k]);
+    std::printf("   %5.1f%%\n", row ? 100.0 * confusion[y][y] / row : 0.0);
+  }
+  bool any = false;
+  for (const auto& p : prof)
+    if (p.gate_outputs > 0) {
+      if (!any) std::printf("\ngate density (outputs that took the LSB pass)\n");
+      any = true;
+      std::printf("  %-24s %6.2f%%\n", p.name.c_str(), 100.0 * p.gate_open / p.gate_outputs);
+    }
+  return 0;
+}
+
+void add_eval_command(CLI::App& app) {
+  auto args = std::make_shared<EvalArgs>();
+  auto* cmd = app.add_subcommand("eval", "Accuracy and confusion matrix of a model on a labelled IDX split");
+  cmd->add_option("model", args->model, "Model file (.bnn)")->required();
+  cmd->add_option("--data", args->data,
+                  "Folder with <split>-images/<split>-labels IDX files (default: Fashion-MNIST)");
+  cmd->add_option("--split", args->split, "File prefix of the split")->capture_default_str();
+  cmd->add_option("--limit", args->limit, "Evaluate only the first N images (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--batch", args->batch, "Images per run")->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Threads (0 = all cores)")->capture_default_str();
+  cmd->add_flag("--json", args->json, "Print machine-readable JSON");
+  cmd->callback([args] {
+    if (int rc = run_eval(*args)) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace bnnkit::cli
