@@ -1,0 +1,435 @@
+// bconv2d for AVX-512 F/BW/VL + VPOPCNTDQ: direct convolution, 6 output pixels x 4 vectors of 16 output channels
+// per register tile.
+//
+// Layout idea from OpenVINO's BinaryConvolution JIT (openvinotoolkit/openvino,
+// src/plugins/intel_cpu/src/nodes/bin_conv.cpp: broadcast a 32-bit activation word, XOR it with 16 output
+// channels' weight words, VPOPCNTD, VPADDD). Each 32-bit lane of an accumulator is one output channel, so
+// there is no horizontal reduction, and the output stage works on 16 channels at once: a VPCMPGTD against a
+// per-channel threshold yields the 16 packed output bits in a k-mask.
+//
+// Activations are read in place as 32-bit words (2 per 64-bit word; little-endian, so dword k of a pixel
+// holds channels [32k, 32k + 32)). Tail bits are zero in activations and weights alike, so every channel
+// count runs the same code: a partial dword just adds zero bits.
+//
+// Packed weights (built once by pack_weights), with T = kh * kw taps and K32 = 2 * words_for(ic) dwords per tap:
+//   output channels are cut into groups of 64 (one output word); group g holds nv = min(4, vectors left)
+//   vectors of 16 channels and starts at dword g * T * K32 * 64. Within a group: [tap][k][nv][16] uint32,
+//   i.e. for each (tap, dword) the nv weight vectors of the tile are adjacent. Lanes past oc are zero.
+//   After all groups: popcount(w[o][tap]) as int32 [vector][tap][16], for the Padding::kOne edge correction.
+//
+// Per k-step a 6x4 tile loads 6 broadcast dwords and 4 weight vectors and issues 24 XOR + 24 VPOPCNTD + 24
+// VPADDD: 10 loads against 72 vector ops, so the vector pipes, not the load ports, set the pace. 24 accumulators
+// + 4 weights + a broadcast register + temporaries fit the 32 zmm registers.
+#if defined(__x86_64__)  // x86-64 only; variants.cc lists this variant under the same condition
+// GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 headers (_mm512_undefined_* is "x = x"; GCC bug
+// 105593, fixed in GCC 13); the warning is about the header, not this file.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <climits>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/bconv2d/direct_conv.h"
+#include "kernels/bconv2d/variant_impls.h"
+
+namespace bnnkit::kernels::bconv2d_detail {
+namespace {
+
+constexpr int kLanes = 16;     // output channels per zmm (32-bit lanes)
+constexpr int kGroupVecs = 4;  // vectors per group: 64 channels = one output word
+constexpr int kGroupChannels = kLanes * kGroupVecs;
+constexpr int kMr = 6;  // output pixels per tile
+
+struct Layout {
+  int taps, k32, nvec;
+  explicit Layout(const ConvGeometry& g) : taps(g.kh * g.kw), k32(2 * words_for(g.ic)), nvec((g.oc + 15) / 16) {}
+  size_t group_dwords() const { return static_cast<size_t>(taps) * k32 * kGroupChannels; }
+  size_t weight_dwords() const { return static_cast<size_t>(taps) * k32 * nvec * kLanes; }
+  size_t total_dwords() const { return weight_dwords() + static_cast<size_t>(nvec) * taps * kLanes; }
+};
+
+inline uint32_t load_u32(const void* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Output-stage state of one (output row, channel group), on the stack; padded to the whole group so the tile
+// epilogue can use full-width aligned loads.
+struct GroupStage {
+  alignas(64) int32_t base[kGroupChannels];  // D = base - 2 * popcount sum
+  alignas(64) int32_t half[kGroupChannels];  // kBits: bit = (acc > half) ^ flip, see set_base()
+  alignas(64) int32_t thr[kGroupChannels];   // kBits: threshold clamped to +-2^29
+  alignas(64) float scale[kGroupChannels];
+  alignas(64) float bias[kGroupChannels];
+  alignas(64) float base_f[kGroupChannels];  // kFloat: float(base), when exact_float
+  __mmask16 lanes[kGroupVecs];  // channels of this call's [oc_begin, oc_end) range
+  uint64_t flip = 0;            // kBits: flip bits of the group's 64 channels (0 outside the range)
+  OutputKind kind;
+  // kFloat: every accumulator and base is below 2^24, so float(base - 2 * acc) = base_f - 2 * float(acc) with
+  // one exact FNMADD (all values are integers that float represents exactly).
+  bool exact_float;
+};
+
+// Everything a tile needs besides the stage; pointers are at tap (i0, j0) of the tile's first pixel.
+struct TileArgs {
+  const char* src;        // activation bytes
+  ptrdiff_t src_px;       // bytes between the windows of consecutive tile pixels (sw pixels)
+  ptrdiff_t src_row;      // bytes between consecutive input rows
+  int rows;               // kernel rows to run
+  int steps;              // dword steps per kernel row: (j1 - j0) * K32
+  const uint32_t* w;      // packed weights of the group at (i0, j0)
+  ptrdiff_t w_row;        // dwords between kernel rows in the packed group
+  char* dst;              // first pixel's output, at the group's first channel
+  ptrdiff_t dst_px;       // bytes between output pixels
+};
+
+template <int MR, int NR>
+[[gnu::always_inline]] inline void tile(const TileArgs& t, const GroupStage& st) {
+  __m512i acc[MR][NR];
+  #pragma GCC unroll 8
+  for (int m = 0; m < MR; ++m)
+    #pragma GCC unroll 8
+    for (int n = 0; n < NR; ++n) acc[m][n] = _mm512_setzero_si512();
+
+  if (t.rows == 1 && t.steps == 2) {
+    // A 1x1 layer with ic <= 64 (one 64-bit word, two dword steps): the general loop below would spend a
+    // visible share of the tile on loop control, so this common case gets a straight-line body. (Unrolling
+    // further, or for more step counts, measured slower: the code outgrows the op cache.)
+#pragma GCC unroll 2
+    for (int s = 0; s < 2; ++s) {
+      __m512i wv[NR];
+#pragma GCC unroll 8
+      for (int n = 0; n < NR; ++n) wv[n] = _mm512_loadu_si512(t.w + (s * NR + n) * kLanes);
+#pragma GCC unroll 8
+      for (int m = 0; m < MR; ++m) {
+        const __m512i x = _mm512_set1_epi32(static_cast<int>(load_u32(t.src + m * t.src_px + 4 * s)));
+#pragma GCC unroll 8
+        for (int n = 0; n < NR; ++n) {
+          acc[m][n] = _mm512_add_epi32(acc[m][n], _mm512_popcnt_epi32(_mm512_xor_si512(x, wv[n])));
+        }
+      }
+    }
+  }
+  const int rows = t.rows == 1 && t.steps == 2 ? 0 : t.rows;  // 0: done above
+  for (int r = 0; r < rows; ++r) {
+    const char* a = t.src + r * t.src_row;
+    const uint32_t* w = t.w + r * t.w_row;
+    const char* p[MR];
+    #pragma GCC unroll 8
+    for (int m = 0; m < MR; ++m) p[m] = a + m * t.src_px;
+    for (int s = 0; s < t.steps; ++s) {
+      __m512i wv[NR];
+      #pragma GCC unroll 8
+      for (int n = 0; n < NR; ++n) wv[n] = _mm512_loadu_si512(w + (s * NR + n) * kLanes);
+      #pragma GCC unroll 8
+      for (int m = 0; m < MR; ++m) {
+        const __m512i x = _mm512_set1_epi32(static_cast<int>(load_u32(p[m] + 4 * s)));
+        #pragma GCC unroll 8
+        for (int n = 0; n < NR; ++n) {
+          acc[m][n] = _mm512_add_epi32(acc[m][n], _mm512_popcnt_epi32(_mm512_xor_si512(x, wv[n])));
+        }
+      }
+    }
+  }
+
+  switch (st.kind) {
+    case OutputKind::kFloat:
+#pragma GCC unroll 8
+      for (int m = 0; m < MR; ++m) {
+        float* d = reinterpret_cast<float*>(t.dst + m * t.dst_px);
+#pragma GCC unroll 8
+        for (int n = 0; n < NR; ++n) {
+          __m512 v;
+          if (st.exact_float) {
+            v = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(acc[m][n]), _mm512_set1_ps(2.0f),
+                                 _mm512_load_ps(st.base_f + n * kLanes));
+          } else {
+            v = _mm512_cvtepi32_ps(
+                _mm512_sub_epi32(_mm512_load_si512(st.base + n * kLanes), _mm512_slli_epi32(acc[m][n], 1)));
+          }
+          // Then a multiply and an add (output_stage.h), no FMA: this rounds exactly like the reference.
+          const __m512 prod = _mm512_mul_ps(v, _mm512_load_ps(st.scale + n * kLanes));
+          _mm512_mask_storeu_ps(d + n * kLanes, st.lanes[n], _mm512_add_ps(prod, _mm512_load_ps(st.bias + n * kLanes)));
+        }
+      }
+      break;
+    case OutputKind::kInt32:
+#pragma GCC unroll 8
+      for (int m = 0; m < MR; ++m) {
+        int32_t* d = reinterpret_cast<int32_t*>(t.dst + m * t.dst_px);
+#pragma GCC unroll 8
+        for (int n = 0; n < NR; ++n) {
+          const __m512i v = _mm512_sub_epi32(_mm512_load_si512(st.base + n * kLanes), _mm512_slli_epi32(acc[m][n], 1));
+          _mm512_mask_storeu_epi32(d + n * kLanes, st.lanes[n], v);
+        }
+      }
+      break;
+    case OutputKind::kBits:
+      // 4 compares, 3 KUNPCKs to assemble the 64-bit word in a mask register, one KXOR for the flips, one KMOVQ
+      // store. Lanes outside the range have half = INT32_MAX and flip 0, so their bits come out 0.
+#pragma GCC unroll 8
+      for (int m = 0; m < MR; ++m) {
+        __mmask16 gt[kGroupVecs] = {0, 0, 0, 0};
+#pragma GCC unroll 8
+        for (int n = 0; n < NR; ++n) {
+          gt[n] = _mm512_cmpgt_epi32_mask(acc[m][n], _mm512_load_si512(st.half + n * kLanes));
+        }
+        const __mmask64 word = _mm512_kunpackd(_mm512_kunpackw(gt[3], gt[2]), _mm512_kunpackw(gt[1], gt[0]));
+        _store_mask64(reinterpret_cast<__mmask64*>(t.dst + m * t.dst_px), _kxor_mask64(word, st.flip));
+      }
+      break;
+  }
+}
+
+// Fills base[] (and half[] for kBits) for a window whose kernel rows [i0, i1) and columns [j0, j1) are inside
+// the image. kZero: base = valid taps * ic. kOne: base = all taps * ic - 2 * sum of popcount(w) over the
+// skipped taps, because a skipped (padded, +1) tap contributes ic - 2 * popcount(w).
+//
+// kBits: the output bit is 1 (value -1) iff (D >= t) == flip, i.e. (D < t) != flip. With D = base - 2 * acc,
+//   D < t  <=>  2 * acc > base - t  <=>  acc > floor((base - t) / 2),
+// so the tile compares the raw popcount sum once against half = (base - t) >> 1 (arithmetic shift = floor).
+// |base| <= kh * kw * ic < 2^28 and t is clamped to +-2^29 (which cannot change D >= t), so nothing overflows.
+void set_base(GroupStage& st, const ConvGeometry& g, Padding padding, const int32_t* popw, int nv, int i0, int i1,
+              int j0, int j1) {
+  const int taps = g.kh * g.kw;
+  const int valid = (i1 - i0) * (j1 - j0);
+  for (int n = 0; n < nv; ++n) {
+    __m512i base;
+    if (padding == Padding::kZero || valid == taps) {
+      base = _mm512_set1_epi32(padding == Padding::kZero ? valid * g.ic : taps * g.ic);
+    } else {
+      __m512i skipped = _mm512_setzero_si512();
+      for (int i = 0; i < g.kh; ++i) {
+        for (int j = 0; j < g.kw; ++j) {
+          if (i >= i0 && i < i1 && j >= j0 && j < j1) continue;
+          skipped = _mm512_add_epi32(skipped, _mm512_loadu_si512(popw + (static_cast<size_t>(n) * taps + i * g.kw + j) * kLanes));
+        }
+      }
+      base = _mm512_sub_epi32(_mm512_set1_epi32(taps * g.ic), _mm512_slli_epi32(skipped, 1));
+    }
+    _mm512_store_si512(st.base + n * kLanes, base);
+    if (st.kind == OutputKind::kFloat) _mm512_store_ps(st.base_f + n * kLanes, _mm512_cvtepi32_ps(base));
+    if (st.kind == OutputKind::kBits) {
+      const __m512i diff = _mm512_sub_epi32(base, _mm512_load_si512(st.thr + n * kLanes));
+      // Lanes outside the range: INT32_MAX, so acc > half never holds there.
+      _mm512_store_si512(st.half + n * kLanes, _mm512_mask_blend_epi32(st.lanes[n], _mm512_set1_epi32(INT32_MAX),
+                                                                       _mm512_srai_epi32(diff, 1)));
+    }
+  }
+}
+
+// Loads the per-channel output parameters of channels [c0, c0 + 16 * nv) restricted to [oc_begin, oc_end).
+// Masked loads: nothing at or past oc (or outside the range) is read.
+void set_group(GroupStage& st, const OutputStage& out, const ConvGeometry& g, int nv, int c0, int oc_begin,
+               int oc_end) {
+  st.kind = out.kind;
+  st.flip = 0;
+  st.exact_float = static_cast<long long>(g.kh) * g.kw * g.ic < (1LL << 24);
+  for (int n = 0; n < nv; ++n) {
+    const int lo = std::max(oc_begin - (c0 + n * kLanes), 0);
+    const int hi = std::min(oc_end - (c0 + n * kLanes), kLanes);
+    const __mmask16 lanes =
+        hi <= lo ? 0 : static_cast<__mmask16>(((1u << hi) - 1) & ~((1u << lo) - 1));
+    st.lanes[n] = lanes;
+    const int c = c0 + n * kLanes;
+    if (out.kind == OutputKind::kFloat) {
+      _mm512_store_ps(st.scale + n * kLanes, _mm512_maskz_loadu_ps(lanes, out.scale + c));
+      _mm512_store_ps(st.bias + n * kLanes, _mm512_maskz_loadu_ps(lanes, out.bias + c));
+    } else if (out.kind == OutputKind::kBits) {
+      const __m512i t = _mm512_maskz_loadu_epi32(lanes, out.threshold + c);
+      const __m512i lim = _mm512_set1_epi32(1 << 29);
+      _mm512_store_si512(st.thr + n * kLanes,
+                         _mm512_max_epi32(_mm512_min_epi32(t, lim), _mm512_sub_epi32(_mm512_setzero_si512(), lim)));
+      const __m128i f = _mm_maskz_loadu_epi8(lanes, out.flip + c);
+      st.flip |= static_cast<uint64_t>(_mm_test_epi8_mask(f, f)) << (16 * n);
+    }
+  }
+}
+
+struct RowContext {
+  const BConv2dArgs* a;
+  const Layout* lay;
+  const uint32_t* packed;
+  const int32_t* popw;  // popcount table of the group's first vector
+  int b, oy, i0, i1;
+  const char* src_image;  // image b, as bytes
+  char* dst_row;          // output row (b, oy)
+  ptrdiff_t src_pixel_bytes, src_row_bytes, dst_px;
+};
+
+template <int NR>
+[[gnu::always_inline]] inline void run_tile(int mr, const TileArgs& t, const GroupStage& st) {
+  switch (mr) {
+    case 1:
+      tile<1, NR>(t, st);
+      break;
+    case 2:
+      tile<2, NR>(t, st);
+      break;
+    case 3:
+      tile<3, NR>(t, st);
+      break;
+    case 4:
+      tile<4, NR>(t, st);
+      break;
+    case 5:
+      tile<5, NR>(t, st);
+      break;
+    default:
+      tile<6, NR>(t, st);
+      break;
+  }
+}
+
+// One channel group of one output row, pixels [ox_begin, ox_end).
+template <int NR>
+void run_group(const RowContext& rc, GroupStage& st, const uint32_t* wg, const int32_t* popw, int ox_begin,
+               int ox_end, int word_offset_bytes) {
+  const ConvGeometry& g = rc.a->g;
+  const int k32 = rc.lay->k32;
+  const ptrdiff_t w_row = static_cast<ptrdiff_t>(g.kw) * k32 * NR * kLanes;
+  const ptrdiff_t w_tap = static_cast<ptrdiff_t>(k32) * NR * kLanes;
+  const int iy0 = rc.oy * g.sh - g.ph + rc.i0;
+
+  TileArgs t;
+  t.src_px = g.sw * rc.src_pixel_bytes;
+  t.src_row = rc.src_row_bytes;
+  t.rows = rc.i1 - rc.i0;
+  t.dst_px = rc.dst_px;
+
+  // Points t at pixel ox with kernel columns [j0, j1).
+  auto aim = [&](int ox, int j0, int j1) {
+    t.steps = (j1 - j0) * k32;
+    const bool empty = t.rows <= 0 || t.steps <= 0;
+    t.src = empty ? rc.src_image
+                  : rc.src_image + static_cast<ptrdiff_t>(iy0) * rc.src_row_bytes +
+                        static_cast<ptrdiff_t>(ox * g.sw - g.pw + j0) * rc.src_pixel_bytes;
+    t.w = wg + rc.i0 * w_row + j0 * w_tap;
+    t.w_row = w_row;
+    t.dst = rc.dst_row + ox * rc.dst_px + word_offset_bytes;
+  };
+
+  const TapRange inner = interior_cols(g, ox_begin, ox_end);
+  if (inner.size() > 0) {
+    set_base(st, g, rc.a->padding, popw, NR, rc.i0, rc.i1, 0, g.kw);
+    int ox = inner.begin;
+    for (; ox + kMr <= inner.end; ox += kMr) {
+      aim(ox, 0, g.kw);
+      tile<kMr, NR>(t, st);
+    }
+    if (ox < inner.end) {
+      aim(ox, 0, g.kw);
+      run_tile<NR>(inner.end - ox, t, st);
+    }
+  }
+  // Edge columns: each pixel has its own kernel-column range.
+  for (int ox = ox_begin; ox < ox_end; ++ox) {
+    if (ox >= inner.begin && ox < inner.end) {
+      ox = inner.end - 1;
+      continue;
+    }
+    const TapRange cols = valid_taps(ox, g.sw, g.pw, g.kw, g.iw);
+    set_base(st, g, rc.a->padding, popw, NR, rc.i0, rc.i1, cols.begin, cols.end);
+    aim(ox, cols.begin, cols.end);
+    tile<1, NR>(t, st);
+  }
+}
+
+}  // namespace
+
+size_t avx512_6x4_packed_weight_words(const ConvGeometry& g) { return (Layout(g).total_dwords() + 1) / 2; }
+
+void avx512_6x4_pack_weights(const ConvGeometry& g, const Word* ref, Word* packed) {
+  const Layout lay(g);
+  const int icw = words_for(g.ic);
+  const size_t words = avx512_6x4_packed_weight_words(g);
+  std::memset(packed, 0, words * sizeof(Word));
+  auto* out = reinterpret_cast<uint32_t*>(packed);
+  int32_t* popw = reinterpret_cast<int32_t*>(out + lay.weight_dwords());
+  for (int o = 0; o < g.oc; ++o) {
+    const int grp = o / kGroupChannels;
+    const int nv = std::min(kGroupVecs, lay.nvec - grp * kGroupVecs);
+    const int v = (o % kGroupChannels) / kLanes, lane = o % kLanes;
+    uint32_t* wg = out + grp * lay.group_dwords();
+    for (int tap = 0; tap < lay.taps; ++tap) {
+      const Word* w = ref + (static_cast<size_t>(o) * lay.taps + tap) * icw;
+      int pc = 0;
+      for (int k = 0; k < lay.k32; ++k) {
+        const auto dword = static_cast<uint32_t>(w[k / 2] >> (32 * (k % 2)));
+        wg[((static_cast<size_t>(tap) * lay.k32 + k) * nv + v) * kLanes + lane] = dword;
+        pc += std::popcount(dword);
+      }
+      popw[(static_cast<size_t>(o / kLanes) * lay.taps + tap) * kLanes + lane] = pc;
+    }
+  }
+}
+
+void avx512_6x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin,
+                            int oc_end) {
+  const ConvGeometry& g = a.g;
+  const Layout lay(g);
+  const int icw = words_for(g.ic);
+  const auto* packed = reinterpret_cast<const uint32_t*>(a.weights);
+  const int32_t* popw = reinterpret_cast<const int32_t*>(packed + lay.weight_dwords());
+  const TapRange rows = valid_taps(oy, g.sh, g.ph, g.kh, g.ih);
+  const int px_bytes = output_pixel_bytes(a.out.kind, g.oc);
+
+  RowContext rc;
+  rc.a = &a;
+  rc.lay = &lay;
+  rc.packed = packed;
+  rc.b = b;
+  rc.oy = oy;
+  rc.i0 = rows.begin;
+  rc.i1 = rows.end;
+  rc.src_pixel_bytes = static_cast<ptrdiff_t>(icw) * sizeof(Word);
+  rc.src_row_bytes = rc.src_pixel_bytes * g.iw;
+  rc.src_image = reinterpret_cast<const char*>(a.src) + static_cast<ptrdiff_t>(b) * g.ih * rc.src_row_bytes;
+  rc.dst_px = px_bytes;
+  rc.dst_row = static_cast<char*>(a.dst) + (static_cast<ptrdiff_t>(b) * g.oh() + oy) * g.ow() * px_bytes;
+
+  GroupStage st;
+  for (int grp = oc_begin / kGroupChannels; grp * kGroupChannels < oc_end; ++grp) {
+    const int c0 = grp * kGroupChannels;
+    const int nv = std::min(kGroupVecs, lay.nvec - grp * kGroupVecs);
+    set_group(st, a.out, g, nv, c0, oc_begin, oc_end);
+    const uint32_t* wg = packed + grp * lay.group_dwords();
+    const int32_t* pg = popw + static_cast<size_t>(grp) * kGroupVecs * lay.taps * kLanes;
+    const int off = a.out.kind == OutputKind::kBits ? grp * static_cast<int>(sizeof(Word)) : c0 * 4;
+    switch (nv) {
+      case 1:
+        run_group<1>(rc, st, wg, pg, ox_begin, ox_end, off);
+        break;
+      case 2:
+        run_group<2>(rc, st, wg, pg, ox_begin, ox_end, off);
+        break;
+      case 3:
+        run_group<3>(rc, st, wg, pg, ox_begin, ox_end, off);
+        break;
+      default:
+        run_group<4>(rc, st, wg, pg, ox_begin, ox_end, off);
+        break;
+    }
+  }
+}
+
+void avx512_6x4_run(const BConv2dArgs& a, int row_begin, int row_end) {
+  if (is_pointwise(a.g)) {
+    // Output pixel p reads input pixel p: the rows form one run of pixels, tiled across row ends.
+    avx512_6x4_run_segment(as_pixel_run(a), 0, 0, row_begin * a.g.ow(), row_end * a.g.ow(), 0, a.g.oc);
+    return;
+  }
+  const int oh = a.g.oh();
+  for (int row = row_begin; row < row_end; ++row) {
+    avx512_6x4_run_segment(a, row / oh, row % oh, 0, a.g.ow(), 0, a.g.oc);
+  }
+}
+
+}  // namespace bnnkit::kernels::bconv2d_detail
+
+#endif  // defined(__x86_64__)
