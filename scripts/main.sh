@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
 bash scripts/build.sh
-bnnkit=build/tools/bnnkit/bnnkit
+bnnkit=build/bin/bnnkit
 data=/usr/share/datasets/fashion-mnist
 mkdir -p out
 model=out/fracbnn-tiny.bnn

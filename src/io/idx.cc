@@ -125,7 +125,9 @@ Dataset load_idx_pair(const std::string& images_path, const std::string& labels_
 }
 
 Dataset load_idx_dir(const std::string& dir, const std::string& split) {
-  return load_idx_pair(find_split_file(dir, split + "-images"), find_split_file(dir, split + "-labels"));
+  const std::string images = find_split_file(dir, split + "-images");  // images first: errors name them first
+  const std::string labels = find_split_file(dir, split + "-labels");
+  return load_idx_pair(images, labels);
 }
 
 Dataset load_cifar10_bin(const std::vector<std::string>& files) {

@@ -1,0 +1,179 @@
+// The bnnkit command-line tool, run as a user would: outputs, error messages and exit codes.
+#include <gtest/gtest.h>
+#include <png.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "bnnkit/bnnkit.h"
+#include "synthetic.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Result {
+  int code;
+  std::string out;  // stdout + stderr
+};
+
+Result cli(const std::string& args) {
+  const std::string cmd = std::string(BNNKIT_CLI_PATH) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+const fs::path& work() {
+  static const fs::path d = [] {
+    fs::path p = fs::temp_directory_path() / ("bnnkit_cli_test_" + std::to_string(::getpid()));
+    fs::create_directories(p);
+    return p;
+  }();
+  return d;
+}
+
+std::string model(const std::string& arch) {
+  const fs::path p = work() / (arch + ".bnn");
+  if (!fs::exists(p)) bnnkit::save_model(bnnkit::cli::synthetic_model(arch), p.string());
+  return p.string();
+}
+
+constexpr const char* kFashion = "/usr/share/datasets/fashion-mnist";
+
+bool have_fashion() {
+  return fs::exists(std::string(kFashion) + "/t10k-images-idx3-ubyte.gz");
+}
+
+TEST(Cli, HelpAndUsage) {
+  EXPECT_EQ(cli("--help").code, 0);
+  for (const char* sub : {"info", "run", "bench", "eval", "synth"}) {
+    const Result r = cli(std::string(sub) + " --help");
+    EXPECT_EQ(r.code, 0) << sub;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << r.out;
+  }
+  const Result none = cli("");
+  EXPECT_NE(none.code, 0);
+  EXPECT_NE(none.out.find("A subcommand is required"), std::string::npos) << none.out;
+  EXPECT_NE(cli("frobnicate").code, 0);
+  EXPECT_NE(cli("info").code, 0);  // missing the model argument
+}
+
+TEST(Cli, SynthInfoJson) {
+  const std::string out = (work() / "s.bnn").string();
+  Result r = cli("synth bconv-stack -o " + out + " --seed 3");
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = cli("info " + out);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("conv2                  BConv2d      [1,14,14,65]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("total: "), std::string::npos);
+  r = cli("info --json " + out);
+  ASSERT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("\"binary_macs\""), std::string::npos) << r.out;
+  r = cli("synth resnet-9000 -o " + out);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(
+      r.out.find(
+          "bnnkit: error: unknown architecture 'resnet-9000' (known: fracbnn-tiny, bnn-mlp, bconv-stack)"),
+      std::string::npos)
+      << r.out;
+}
+
+TEST(Cli, InfoErrors) {
+  Result r = cli("info /nonexistent.bnn");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "bnnkit: error: model '/nonexistent.bnn': no such file\n");
+  const fs::path junk = work() / "junk.bnn";
+  std::ofstream(junk) << "this is not a model at all";
+  r = cli("info " + junk.string());
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("not a bnnkit model file"), std::string::npos) << r.out;
+}
+
+TEST(Cli, RunOnFashionMnist) {
+  if (!have_fashion()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const Result r = cli("run " + model("fracbnn-tiny") + " --images " + kFashion +
+                       "/t10k-images-idx3-ubyte.gz --count 3 --top 2");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("image 0:"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("image 2:"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("image 3:"), std::string::npos) << r.out;
+  // The float-input model works on the same file.
+  EXPECT_EQ(
+      cli("run " + model("bnn-mlp") + " --images " + kFashion + "/t10k-images-idx3-ubyte.gz --count 1").code,
+      0);
+}
+
+TEST(Cli, RunPngAndItsErrors) {
+  png_image img{};
+  img.version = PNG_IMAGE_VERSION;
+  img.format = PNG_FORMAT_GRAY;
+  img.width = img.height = 28;
+  std::vector<uint8_t> px(28 * 28, 200);
+  const std::string good = (work() / "ok.png").string();
+  ASSERT_TRUE(png_image_write_to_file(&img, good.c_str(), 0, px.data(), 0, nullptr));
+  Result r = cli("run " + model("fracbnn-tiny") + " --images " + good);
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("image 0:"), std::string::npos);
+
+  img.width = img.height = 32;
+  px.assign(32 * 32, 10);
+  const std::string wrong = (work() / "big.png").string();
+  ASSERT_TRUE(png_image_write_to_file(&img, wrong.c_str(), 0, px.data(), 0, nullptr));
+  r = cli("run " + model("fracbnn-tiny") + " --images " + wrong);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "bnnkit: error: '" + wrong + "' is 32x32 but the model expects 28x28 images\n");
+
+  r = cli("run " + model("fracbnn-tiny") + " --images /nonexistent.png");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "bnnkit: error: '/nonexistent.png': no such file\n");
+}
+
+TEST(Cli, BenchAndProfile) {
+  Result r = cli("bench " + model("fracbnn-tiny") + " --iters 3 --warmup 1 --threads 1 --profile");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("latency  median"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("block1.conv"), std::string::npos) << r.out;
+  r = cli("bench " + model("bnn-mlp") + " --iters 2 --json --batch 4");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("\"median_ms\""), std::string::npos) << r.out;
+  r = cli("bench " + model("bnn-mlp") + " --iters 0");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "bnnkit: error: --iters must be >= 1\n");
+  r = cli("bench " + model("bnn-mlp") + " --isa sse9 --iters 1");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "bnnkit: error: unknown ISA 'sse9' (use portable, avx2 or avx512)\n");
+}
+
+TEST(Cli, EvalOnFashionMnist) {
+  if (!have_fashion()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  Result r = cli("eval " + model("fracbnn-tiny") + " --limit 200 --batch 64 --json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("\"images\": 200"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"gate_density\""), std::string::npos) << r.out;
+  r = cli("eval " + model("fracbnn-tiny") + " --data /nonexistent");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "bnnkit: error: data folder '/nonexistent' does not exist\n");
+}
+
+TEST(Cli, TrainerCommandsAreForwarded) {
+  // Either the trainer exists next to bnnkit and answers --help, or the user is told how to get it.
+  const Result r = cli("train --help");
+  const fs::path trainer = fs::path(BNNKIT_CLI_PATH).parent_path() / "bnnkit-train";
+  if (fs::exists(trainer)) {
+    EXPECT_EQ(r.code, 0) << r.out;
+  } else {
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.out.find("needs the trainer"), std::string::npos) << r.out;
+  }
+}
+
+}  // namespace
