@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "bnnkit/bnnkit.h"
-#include "synthetic.h"
+#include "zoo/zoo.h"
 
 namespace {
 
@@ -43,7 +43,7 @@ const fs::path& work() {
 
 std::string model(const std::string& arch) {
   const fs::path p = work() / (arch + ".bnn");
-  if (!fs::exists(p)) bnnkit::save_model(bnnkit::cli::synthetic_model(arch), p.string());
+  if (!fs::exists(p)) bnnkit::save_model(bnnkit::zoo::build(arch), p.string());
   return p.string();
 }
 

@@ -8,7 +8,7 @@
 
 #include "bnnkit/bnnkit.h"
 #include "bnnkit_generated.h"
-#include "synthetic.h"
+#include "zoo/zoo.h"
 #include "test_util.h"
 
 namespace bnnkit {
@@ -54,7 +54,7 @@ std::string load_error(const std::vector<uint8_t>& bytes) {
 class RoundTrip : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RoundTrip, SaveLoadRunEqualsInMemory) {
-  const Graph g = cli::synthetic_model(GetParam(), 7);
+  const Graph g = zoo::build(GetParam(), 7);
   const fs::path path = temp_dir() / (GetParam() + ".bnn");
   save_model(g, path.string());
   const Model loaded = Model::load(path.string());
@@ -78,7 +78,7 @@ TEST_P(RoundTrip, SaveLoadRunEqualsInMemory) {
   EXPECT_EQ(serialize_model(loaded.graph()), serialize_model(g));
 }
 
-INSTANTIATE_TEST_SUITE_P(Synthetic, RoundTrip, ::testing::ValuesIn(cli::synthetic_archs()),
+INSTANTIATE_TEST_SUITE_P(Synthetic, RoundTrip, ::testing::ValuesIn(zoo::arch_names()),
                          [](const auto& info) {
                            std::string s = info.param;
                            for (char& c : s)
@@ -90,16 +90,16 @@ TEST(ModelFile, SaveIsAtomicAndLeavesNoTemporaryFiles) {
   const fs::path dir = temp_dir() / "atomic";
   fs::create_directories(dir);
   const fs::path path = dir / "m.bnn";
-  save_model(cli::synthetic_model("bnn-mlp"), path.string());
+  save_model(zoo::build("bnn-mlp"), path.string());
   const auto first = fs::file_size(path);
-  save_model(cli::synthetic_model("fracbnn-tiny"), path.string());  // overwrite in place
+  save_model(zoo::build("fracbnn-tiny"), path.string());  // overwrite in place
   EXPECT_NE(fs::file_size(path), first);
   int files = 0;
   for (const auto& e : fs::directory_iterator(dir)) files += e.is_regular_file();
   EXPECT_EQ(files, 1);
   // A failed save (missing folder) leaves the target untouched and says why.
   try {
-    save_model(cli::synthetic_model("bnn-mlp"), (dir / "missing" / "m.bnn").string());
+    save_model(zoo::build("bnn-mlp"), (dir / "missing" / "m.bnn").string());
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("cannot write model"), std::string::npos) << e.what();
@@ -131,12 +131,12 @@ struct Malformed {
 };
 
 std::vector<uint8_t> valid_bytes() {
-  return serialize_model(cli::synthetic_model("fracbnn-tiny", 3));
+  return serialize_model(zoo::build("fracbnn-tiny", 3));
 }
 
 // A graph mutated after building, serialised without validation.
 std::vector<uint8_t> mutated(const std::function<void(Graph&)>& edit) {
-  Graph g = cli::synthetic_model("fracbnn-tiny", 3);
+  Graph g = zoo::build("fracbnn-tiny", 3);
   edit(g);
   return serialize_model(g);
 }

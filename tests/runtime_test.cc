@@ -9,7 +9,7 @@
 #include "bnnkit/bnnkit.h"
 #include "bnnkit/cost.h"
 #include "kernels/common/cpu_features.h"
-#include "synthetic.h"
+#include "zoo/zoo.h"
 #include "test_util.h"
 
 namespace bnnkit {
@@ -80,7 +80,7 @@ std::vector<float> run_outputs(const Model& model, SessionOptions opts, uint64_t
 // ---- the MLP end to end against float math
 // -------------------------------------------------------------------
 TEST(Runtime, BinaryMlpMatchesPlainFloatMath) {
-  const Graph g = cli::synthetic_model("bnn-mlp", 5);
+  const Graph g = zoo::build("bnn-mlp", 5);
   const Model model = Model::from_graph(g);
   const int batch = 3;
   const std::vector<float> x = random_floats(batch * 784, 99);
@@ -128,7 +128,7 @@ TEST(Runtime, BinaryMlpMatchesPlainFloatMath) {
 class PerModel : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(PerModel, IdenticalForAnyThreadCount) {
-  const Model m = Model::from_graph(cli::synthetic_model(GetParam(), 3));
+  const Model m = Model::from_graph(zoo::build(GetParam(), 3));
   const auto ref = run_outputs(m, {.threads = 1, .batch = 5}, 21);
   for (int t : {2, 3, 4, 7}) {
     const auto got = run_outputs(m, {.threads = t, .batch = 5}, 21);
@@ -137,7 +137,7 @@ TEST_P(PerModel, IdenticalForAnyThreadCount) {
 }
 
 TEST_P(PerModel, IdenticalForEveryKernelIsa) {
-  const Model m = Model::from_graph(cli::synthetic_model(GetParam(), 3));
+  const Model m = Model::from_graph(zoo::build(GetParam(), 3));
   const auto ref = run_outputs(m, {.threads = 2, .batch = 2, .max_isa = "portable"}, 8);
   for (const char* isa : {"avx2", "avx512"}) {
     if (!kernels::cpu_supports(*kernels::parse_isa(isa))) {
@@ -149,13 +149,13 @@ TEST_P(PerModel, IdenticalForEveryKernelIsa) {
 }
 
 TEST_P(PerModel, BufferReuseChangesNothing) {
-  const Model m = Model::from_graph(cli::synthetic_model(GetParam(), 4));
+  const Model m = Model::from_graph(zoo::build(GetParam(), 4));
   EXPECT_EQ(run_outputs(m, {.threads = 2, .batch = 3, .keep_intermediates = true}, 5),
             run_outputs(m, {.threads = 2, .batch = 3}, 5));
 }
 
 TEST_P(PerModel, BatchedEqualsOneByOne) {
-  const Model m = Model::from_graph(cli::synthetic_model(GetParam(), 6));
+  const Model m = Model::from_graph(zoo::build(GetParam(), 6));
   Session big(m, {.threads = 2, .batch = 4});
   Session one(m, {.threads = 2, .batch = 1});
   const TensorView in = big.input(0);
@@ -187,7 +187,7 @@ TEST_P(PerModel, BatchedEqualsOneByOne) {
   EXPECT_EQ(std::vector<float>(o.begin(), o.end()), out4);
 }
 
-INSTANTIATE_TEST_SUITE_P(Synthetic, PerModel, ::testing::ValuesIn(cli::synthetic_archs()),
+INSTANTIATE_TEST_SUITE_P(Synthetic, PerModel, ::testing::ValuesIn(zoo::arch_names()),
                          [](const auto& info) {
                            std::string s = info.param;
                            for (char& c : s)
@@ -196,7 +196,7 @@ INSTANTIATE_TEST_SUITE_P(Synthetic, PerModel, ::testing::ValuesIn(cli::synthetic
                          });
 
 TEST(Runtime, ArenaReusesMemory) {
-  const Model m = Model::from_graph(cli::synthetic_model("fracbnn-tiny"));
+  const Model m = Model::from_graph(zoo::build("fracbnn-tiny"));
   const auto arena_of = [&](bool keep) {
     const std::string d = Session(m, {.threads = 1, .batch = 8, .keep_intermediates = keep}).describe();
     const auto p = d.find("arena ");
@@ -206,7 +206,7 @@ TEST(Runtime, ArenaReusesMemory) {
 }
 
 TEST(Runtime, FractionalGateStatistics) {
-  const Model m = Model::from_graph(cli::synthetic_model("fracbnn-tiny", 2));
+  const Model m = Model::from_graph(zoo::build("fracbnn-tiny", 2));
   Session s(m, {.threads = 2, .batch = 4, .profile = true});
   s.set_input(0, std::span<const uint8_t>(random_bytes(4 * 28 * 28, 1)));
   s.run();
@@ -235,7 +235,7 @@ TEST(Runtime, FractionalGateStatistics) {
 }
 
 TEST(Runtime, DescribeNamesKernels) {
-  const Model m = Model::from_graph(cli::synthetic_model("bconv-stack"));
+  const Model m = Model::from_graph(zoo::build("bconv-stack"));
   const std::string d = Session(m, {.threads = 1}).describe();
   EXPECT_NE(d.find("conv1  BConv2d  [1,28,28,32] -> bits [1,28,28,64]"), std::string::npos) << d;
   EXPECT_NE(d.find("conv4  BConv2d"), std::string::npos) << d;
@@ -254,7 +254,7 @@ std::string error_of(F&& f) {
 }
 
 TEST(RuntimeErrors, InputsAreChecked) {
-  const Model mlp = Model::from_graph(cli::synthetic_model("bnn-mlp"));
+  const Model mlp = Model::from_graph(zoo::build("bnn-mlp"));
   Session s(mlp, {.threads = 1, .batch = 2});
   std::vector<float> x(2 * 784, 0.5f);
   EXPECT_EQ(error_of([&] { s.set_input(0, std::span<const float>(x.data(), 100)); }),
@@ -277,7 +277,7 @@ TEST(RuntimeErrors, InputsAreChecked) {
 }
 
 TEST(Cost, CountsBinaryMacsPerImage) {
-  const Graph g = cli::synthetic_model("bnn-mlp");
+  const Graph g = zoo::build("bnn-mlp");
   const ModelCost c = model_cost(g);
   EXPECT_EQ(c.binary_macs, 784 * 256 + 256 * 256);
   EXPECT_EQ(c.macs, c.binary_macs + 256 * 10);

@@ -8,6 +8,7 @@
 
 #include "bnnkit/bnnkit.h"
 #include "commands.h"
+#include "common.h"
 #include "runtime/infer.h"
 
 namespace bnnkit::cli {
@@ -44,7 +45,7 @@ double percentile(std::vector<double> v, double q) {
 
 int run_bench(const BenchArgs& a) {
   if (a.iters < 1) throw Error("--iters must be >= 1");
-  const Model model = Model::load(a.model);
+  const Model model = load_model_or_arch(a.model);
   Session s(model, {.threads = a.threads, .batch = a.batch, .max_isa = a.isa, .profile = a.profile});
   random_inputs(s);
   for (int i = 0; i < a.warmup; ++i) s.run();
@@ -101,7 +102,7 @@ int run_bench(const BenchArgs& a) {
 void add_bench_command(CLI::App& app) {
   auto args = std::make_shared<BenchArgs>();
   auto* cmd = app.add_subcommand("bench", "Time a model: median latency, images/s, per-op profile");
-  cmd->add_option("model", args->model, "Model file (.bnn)")->required();
+  cmd->add_option("model", args->model, "Model file (.bnn) or zoo architecture name")->required();
   cmd->add_option("--batch", args->batch, "Images per run")->capture_default_str();
   cmd->add_option("--threads", args->threads, "Threads (0 = all cores)")->capture_default_str();
   cmd->add_option("--iters", args->iters, "Timed runs")->capture_default_str();

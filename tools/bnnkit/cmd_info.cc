@@ -6,14 +6,18 @@
 #include "bnnkit/bnnkit.h"
 #include "bnnkit/cost.h"
 #include "commands.h"
+#include "common.h"
 #include "runtime/infer.h"
 
 namespace bnnkit::cli {
 
 int run_info(const InfoArgs& a) {
-  const Model model = Model::load(a.model);
+  const Model model = load_model_or_arch(a.model);
   const ModelCost cost = model_cost(model.graph());
-  const auto file_bytes = static_cast<int64_t>(std::filesystem::file_size(a.model));
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(a.model, ec);
+  const auto file_bytes =
+      ec ? static_cast<int64_t>(serialize_model(model.graph()).size()) : static_cast<int64_t>(size);
   const ModelMetadata& md = model.metadata();
   if (a.json) {
     nlohmann::json j;
@@ -72,7 +76,7 @@ int run_info(const InfoArgs& a) {
 void add_info_command(CLI::App& app) {
   auto args = std::make_shared<InfoArgs>();
   auto* cmd = app.add_subcommand("info", "Show a model's layers, shapes, parameters, MACs and ACE");
-  cmd->add_option("model", args->model, "Model file (.bnn)")->required();
+  cmd->add_option("model", args->model, "Model file (.bnn) or zoo architecture name")->required();
   cmd->add_flag("--json", args->json, "Print machine-readable JSON");
   cmd->callback([args] {
     if (int rc = run_info(*args)) throw CLI::RuntimeError(rc);

@@ -1,10 +1,20 @@
 #include "common.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "io/image.h"
+#include "zoo/zoo.h"
 
 namespace bnnkit::cli {
+
+Model load_model_or_arch(const std::string& path_or_arch) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path_or_arch, ec))
+    for (const zoo::Arch& a : zoo::archs())
+      if (path_or_arch == a.name) return Model::from_graph(a.build(1));
+  return Model::load(path_or_arch);
+}
 
 ImageInput image_input(const Model& model) {
   const auto inputs = model.inputs();

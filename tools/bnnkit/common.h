@@ -9,6 +9,10 @@
 
 namespace bnnkit::cli {
 
+// A model file, or (when no such file exists) a zoo architecture of that name with random weights, so
+// `bnnkit info pokebnn-1.0x-imagenet` and `bnnkit bench fracbnn-tiny` work without a file.
+Model load_model_or_arch(const std::string& path_or_arch);
+
 // The first input's expected image geometry (NHWC without the batch) and dtype; throws if the model's first
 // input is not an image tensor.
 struct ImageInput {

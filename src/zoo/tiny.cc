@@ -1,11 +1,11 @@
-#include "synthetic.h"
+#include "zoo/zoo.h"
 
 #include <cmath>
 #include <random>
 
 #include "bnnkit/error.h"
 
-namespace bnnkit::cli {
+namespace bnnkit::zoo {
 namespace {
 
 class Maker {
@@ -91,54 +91,61 @@ int frac_block(GraphBuilder& b, Maker& m, int x, const std::string& name, int ic
 
 }  // namespace
 
-std::vector<std::string> synthetic_archs() {
-  return {"fracbnn-tiny", "bnn-mlp", "bconv-stack"};
-}
-
-Graph synthetic_model(const std::string& arch, uint64_t seed) {
-  GraphBuilder b(arch);
-  Maker m(b, seed);
-  b.metadata().description = "random weights (seed " + std::to_string(seed) + "), made by `bnnkit synth`";
+namespace {
+GraphBuilder start(const char* name, uint64_t seed) {
+  GraphBuilder b(name);
+  b.metadata().description = "random weights (seed " + std::to_string(seed) + "), from the bnnkit model zoo";
   b.metadata().class_names = kFashionClasses;
-  if (arch == "fracbnn-tiny") {
-    const int x = b.input("image", DType::kUInt8, {1, 28, 28, 1});
-    const int t = b.thermometer(x, 32, "encoder");
-    const int stem = b.bconv2d(t, m.conv_weights("stem", 16, 3, 32), ConvAttrs{3, 3, 1, 1, 1, 1},
-                               Padding::kZero, m.float_stage("stem", 16, 9 * 32), "stem");
-    int y = frac_block(b, m, stem, "block1", 16, 16, 1);
-    y = frac_block(b, m, y, "block2", 16, 32, 2);
-    const int pooled = b.global_avg_pool(y, "pool");
-    b.output(m.head(pooled, 32, 10), "logits");
-  } else if (arch == "bnn-mlp") {
-    const int x = b.input("image", DType::kFloat32, {1, 28, 28, 1});
-    b.metadata().input_mean = {0.2860f};
-    b.metadata().input_std = {0.3530f};
-    const int flat = b.flatten(x, "flatten");
-    const int bits = b.sign_quant(flat, -1, "sign");
-    const int h1 = b.bdense(bits, b.constant_bits("fc1.weight", {256, 784}, m.pm1(256 * 784)),
-                            m.bits_stage("fc1", 256, 784), "fc1");
-    const int h2 = b.bdense(h1, b.constant_bits("fc2.weight", {256, 256}, m.pm1(256 * 256)),
-                            m.float_stage("fc2", 256, 256), "fc2");
-    b.output(m.head(h2, 256, 10), "logits");
-  } else if (arch == "bconv-stack") {
-    const int x = b.input("image", DType::kUInt8, {1, 28, 28, 1});
-    const int t = b.thermometer(x, 32, "encoder");
-    int y = b.bconv2d(t, m.conv_weights("conv1", 64, 3, 32), ConvAttrs{3, 3, 1, 1, 1, 1}, Padding::kOne,
-                      m.bits_stage("conv1", 64, 288), "conv1");
-    y = b.bconv2d(y, m.conv_weights("conv2", 65, 3, 64), ConvAttrs{3, 3, 2, 2, 1, 1}, Padding::kZero,
-                  m.bits_stage("conv2", 65, 576), "conv2");
-    y = b.bconv2d(y, m.conv_weights("conv3", 96, 1, 65), ConvAttrs{1, 1, 1, 1, 0, 0}, Padding::kZero,
-                  m.bits_stage("conv3", 96, 65), "conv3");
-    y = b.bconv2d(y, m.conv_weights("conv4", 128, 3, 96), ConvAttrs{3, 3, 2, 2, 1, 1}, Padding::kOne,
-                  m.float_stage("conv4", 128, 864), "conv4");
-    const int pooled = b.global_avg_pool(y, "pool");
-    b.output(m.head(pooled, 128, 10), "logits");
-  } else {
-    std::string names;
-    for (const auto& n : synthetic_archs()) names += (names.empty() ? "" : ", ") + n;
-    throw Error("unknown architecture '" + arch + "' (known: " + names + ")");
-  }
+  return b;
+}
+}  // namespace
+
+Graph fracbnn_tiny(uint64_t seed) {
+  GraphBuilder b = start("fracbnn-tiny", seed);
+  Maker m(b, seed);
+  const int x = b.input("image", DType::kUInt8, {1, 28, 28, 1});
+  const int t = b.thermometer(x, 32, "encoder");
+  const int stem = b.bconv2d(t, m.conv_weights("stem", 16, 3, 32), ConvAttrs{3, 3, 1, 1, 1, 1},
+                             Padding::kZero, m.float_stage("stem", 16, 9 * 32), "stem");
+  int y = frac_block(b, m, stem, "block1", 16, 16, 1);
+  y = frac_block(b, m, y, "block2", 16, 32, 2);
+  const int pooled = b.global_avg_pool(y, "pool");
+  b.output(m.head(pooled, 32, 10), "logits");
   return b.finish();
 }
 
-}  // namespace bnnkit::cli
+Graph bnn_mlp(uint64_t seed) {
+  GraphBuilder b = start("bnn-mlp", seed);
+  Maker m(b, seed);
+  const int x = b.input("image", DType::kFloat32, {1, 28, 28, 1});
+  b.metadata().input_mean = {0.2860f};
+  b.metadata().input_std = {0.3530f};
+  const int flat = b.flatten(x, "flatten");
+  const int bits = b.sign_quant(flat, -1, "sign");
+  const int h1 = b.bdense(bits, b.constant_bits("fc1.weight", {256, 784}, m.pm1(256 * 784)),
+                          m.bits_stage("fc1", 256, 784), "fc1");
+  const int h2 = b.bdense(h1, b.constant_bits("fc2.weight", {256, 256}, m.pm1(256 * 256)),
+                          m.float_stage("fc2", 256, 256), "fc2");
+  b.output(m.head(h2, 256, 10), "logits");
+  return b.finish();
+}
+
+Graph bconv_stack(uint64_t seed) {
+  GraphBuilder b = start("bconv-stack", seed);
+  Maker m(b, seed);
+  const int x = b.input("image", DType::kUInt8, {1, 28, 28, 1});
+  const int t = b.thermometer(x, 32, "encoder");
+  int y = b.bconv2d(t, m.conv_weights("conv1", 64, 3, 32), ConvAttrs{3, 3, 1, 1, 1, 1}, Padding::kOne,
+                    m.bits_stage("conv1", 64, 288), "conv1");
+  y = b.bconv2d(y, m.conv_weights("conv2", 65, 3, 64), ConvAttrs{3, 3, 2, 2, 1, 1}, Padding::kZero,
+                m.bits_stage("conv2", 65, 576), "conv2");
+  y = b.bconv2d(y, m.conv_weights("conv3", 96, 1, 65), ConvAttrs{1, 1, 1, 1, 0, 0}, Padding::kZero,
+                m.bits_stage("conv3", 96, 65), "conv3");
+  y = b.bconv2d(y, m.conv_weights("conv4", 128, 3, 96), ConvAttrs{3, 3, 2, 2, 1, 1}, Padding::kOne,
+                m.float_stage("conv4", 128, 864), "conv4");
+  const int pooled = b.global_avg_pool(y, "pool");
+  b.output(m.head(pooled, 128, 10), "logits");
+  return b.finish();
+}
+
+}  // namespace bnnkit::zoo
