@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages bnnkit builds, tests and trains with. Idempotent: does nothing when they are
-# all present. Runs apt-get as root, or through sudo otherwise.
+# Installs the Debian 12 packages bnnkit builds, tests and trains with (plus clang for fuzzing with --fuzz).
+# Idempotent: does nothing when they are all present. Runs apt-get as root, or through sudo otherwise.
 set -euo pipefail
 
 packages=(
@@ -14,6 +14,11 @@ packages=(
   libtorch-dev libopenblas0-openmp          # the trainer (LibTorch 1.13); OpenBLAS for fast CPU matmul
   clang-format
 )
+
+# `install_deps.sh --fuzz` adds what scripts/fuzz.sh needs: clang and its libFuzzer/sanitizer runtimes.
+if [ "${1:-}" = "--fuzz" ]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

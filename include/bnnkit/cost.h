@@ -1,6 +1,14 @@
 // What a model costs, per layer: parameters, multiply-accumulates and PokeBNN's ACE (arithmetic computation
-// effort, Σ MACs × weight bits × activation bits; papers.md §3.2). Computed from the graph alone; gated
-// (fractional) layers count 2 activation bits unless a measured gate density is supplied.
+// effort, Σ MACs × weight bits × activation bits; papers.md §3.2, docs/cost.md). Computed from the graph
+// alone:
+//   - binary convs/dense (BConv2d, BDense): 1 × 1 bits;
+//   - fractional convs (FracConv2d): 1-bit weights, 1 + d activation bits, where d is the measured
+//     fraction of outputs that took the LSB pass (a profile), or 2 bits when no density is supplied;
+//   - float convs/dense (Conv2d, Dense): the weight_bits × act_bits they declare (32 × 32 unless quantised);
+//   - every other op (BN, activations, adds, pools, SE scaling): no MACs, as in PokeBNN's count, which
+//     tallies them separately as scalar ops.
+// conv_ace / dense_ace split the total as google/aqt's PokeBNN size_stats does: layers with a spatial kernel
+// (conv) versus fully connected layers (dense).
 #pragma once
 
 #include <cstdint>
@@ -19,14 +27,17 @@ struct LayerCost {
   int64_t param_bytes = 0;  // bytes of the op's constant inputs as stored
   int64_t macs = 0;         // multiply-accumulates per image
   double w_bits = 0, a_bits = 0;
-  double ace = 0;       // macs × w_bits × a_bits
-  bool binary = false;  // XOR-popcount layer
+  double ace = 0;            // macs × w_bits × a_bits
+  bool binary = false;       // XOR-popcount layer
+  bool gated = false;        // fractional conv: a_bits depends on the gate density
+  double gate_density = -1;  // the measured density a_bits came from; -1: none supplied (2 bits assumed)
 };
 
 struct ModelCost {
   std::vector<LayerCost> layers;  // only ops that have constants or MACs
   int64_t param_bytes = 0, macs = 0, binary_macs = 0;
   double ace = 0;
+  double conv_ace = 0, dense_ace = 0;  // ace = conv_ace + dense_ace
 };
 
 // `gate_density` maps fractional-conv op names to the measured fraction of outputs that took the LSB pass.

@@ -34,7 +34,7 @@ enum class ActivationKind : uint8_t { kIdentity = 0, kRelu = 1, kRelu6 = 2, kHar
 struct ConvAttrs {
   int kh = 3, kw = 3;  // kernel
   int sh = 1, sw = 1;  // stride
-  int ph = 0, pw = 0;  // symmetric padding
+  int ph = 0, pw = 0;  // padding: symmetric for convs; before the input for pools (see AvgPoolOp)
 };
 
 // Inputs by op (constants are tensors too; optional inputs are -1):
@@ -52,7 +52,8 @@ struct ConvAttrs {
 //   Activation      x                               Add     a, b (same shape)
 //   ScaleChannels   x NHWC, s[N,C]                  Concat  a, b (channels)
 //   ChannelDup      x (times copies)                ChannelPad x (zeros up to `channels`)
-//   ChannelAvg      x (average groups of consecutive channels down to `channels`)
+//   ChannelAvg      x (average groups of C/`channels` consecutive channels down to `channels`; trailing
+//                   channels that fill no group are ignored, as PokeBNN's shrinking shortcut)
 //   AvgPool/MaxPool x NHWC                          GlobalAvgPool x NHWC -> [N,C]
 //   Flatten         x NHWC -> [N, H*W*C]            Softmax x[N,C]      ArgMax x[N,C] -> i32[N]
 // where `stage` is the output stage's constant inputs: kFloat: scale:f32[OC], bias:f32[OC];
@@ -79,11 +80,18 @@ struct FracConv2dOp {
   Padding padding = Padding::kZero;
   OutputKind output = OutputKind::kFloat;
 };
+// Float conv / dense. weight_bits and act_bits state the precision the values were quantised to (PokeBNN's
+// 8-bit PokeInit and head, its 4-bit SE layers): the engine still computes in float (the activations are
+// fake-quantised by a QuantUniform op before the layer, the weights when exported), but the cost model counts
+// these bits (ACE = MACs × weight_bits × act_bits). 32 = an unquantised float layer.
 struct Conv2dOp {
   ConvAttrs conv;
   int groups = 1;
+  int weight_bits = 32, act_bits = 32;
 };
-struct DenseOp {};
+struct DenseOp {
+  int weight_bits = 32, act_bits = 32;
+};
 struct AffineOp {};
 struct PReLUOp {};
 struct RPReLUOp {};
@@ -103,12 +111,19 @@ struct ChannelPadOp {
 struct ChannelAvgOp {
   int channels = 0;
 };
+// Pools. window.ph / window.pw pad before the input (top rows, left columns); ph_end / pw_end pad after it
+// (bottom, right), -1 meaning the same as before (symmetric, as PyTorch). TF/Flax "SAME" padding is
+// asymmetric when the total is odd: PokeBNN's shortcut avg_pool 3×3/2 SAME on an even input pads 0 before
+// and 1 after (ph = 0, ph_end = 1), and Flax's avg_pool divides by the full window there
+// (count_include_pad = true, its default).
 struct AvgPoolOp {
   ConvAttrs window;
   bool count_include_pad = true;
+  int ph_end = -1, pw_end = -1;
 };
 struct MaxPoolOp {
   ConvAttrs window;
+  int ph_end = -1, pw_end = -1;
 };
 struct GlobalAvgPoolOp {};
 struct FlattenOp {};
@@ -197,8 +212,10 @@ class GraphBuilder {
   int bdense(int x, int weights, Stage stage, const std::string& name = "");
   int fracconv2d(int msb, int lsb, int weights, int gate_threshold, ConvAttrs conv, Padding padding,
                  Stage stage, const std::string& name = "");
-  int conv2d(int x, int weights, int bias, ConvAttrs conv, int groups = 1, const std::string& name = "");
-  int dense(int x, int weights, int bias, const std::string& name = "");
+  int conv2d(int x, int weights, int bias, ConvAttrs conv, int groups = 1, const std::string& name = "",
+             int weight_bits = 32, int act_bits = 32);
+  int dense(int x, int weights, int bias, const std::string& name = "", int weight_bits = 32,
+            int act_bits = 32);
   int affine(int x, int scale, int bias, const std::string& name = "");
   int prelu(int x, int slope, const std::string& name = "");
   int rprelu(int x, int gamma, int slope, int zeta, const std::string& name = "");
@@ -210,8 +227,10 @@ class GraphBuilder {
   int channel_dup(int x, int times, const std::string& name = "");
   int channel_pad(int x, int channels, const std::string& name = "");
   int channel_avg(int x, int channels, const std::string& name = "");
-  int avg_pool(int x, ConvAttrs window, bool count_include_pad = true, const std::string& name = "");
-  int max_pool(int x, ConvAttrs window, const std::string& name = "");
+  // ph_end / pw_end: padding after the input, -1 = symmetric (see AvgPoolOp).
+  int avg_pool(int x, ConvAttrs window, bool count_include_pad = true, const std::string& name = "",
+               int ph_end = -1, int pw_end = -1);
+  int max_pool(int x, ConvAttrs window, const std::string& name = "", int ph_end = -1, int pw_end = -1);
   int global_avg_pool(int x, const std::string& name = "");
   int flatten(int x, const std::string& name = "");
   int softmax(int x, const std::string& name = "");

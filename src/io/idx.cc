@@ -60,6 +60,8 @@ std::vector<uint8_t> gunzip(const std::vector<uint8_t>& in, const std::string& o
 std::string find_split_file(const std::string& dir, const std::string& prefix) {
   namespace fs = std::filesystem;
   std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw Error("data folder '" + dir + "' is not a folder");
   if (!fs::is_directory(dir, ec)) throw Error("data folder '" + dir + "' does not exist");
   std::vector<std::string> hits;
   for (const auto& e : fs::directory_iterator(dir, ec))
@@ -72,10 +74,13 @@ std::string find_split_file(const std::string& dir, const std::string& prefix) {
 
 }  // namespace
 
+std::vector<uint8_t> maybe_gunzip(std::vector<uint8_t> bytes, const std::string& origin) {
+  if (bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) return gunzip(bytes, origin);
+  return bytes;
+}
+
 std::vector<uint8_t> read_maybe_gzip(const std::string& path) {
-  std::vector<uint8_t> raw = read_raw(path);
-  if (raw.size() >= 2 && raw[0] == 0x1f && raw[1] == 0x8b) return gunzip(raw, path);
-  return raw;
+  return maybe_gunzip(read_raw(path), path);
 }
 
 IdxArray parse_idx(const std::vector<uint8_t>& b, const std::string& origin) {
@@ -90,8 +95,9 @@ IdxArray parse_idx(const std::vector<uint8_t>& b, const std::string& origin) {
   for (int i = 0; i < rank; ++i) {
     const uint8_t* p = b.data() + 4 + 4 * i;
     const uint32_t d = (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-    if (d == 0 || d > (1u << 30))
-      fail(origin, "IDX dimension " + std::to_string(i) + " is " + std::to_string(d));
+    if (d == 0) fail(origin, "IDX dimension " + std::to_string(i) + " is 0: the file holds no data");
+    if (d > (1u << 30))
+      fail(origin, "IDX dimension " + std::to_string(i) + " is " + std::to_string(d) + " (more than 2^30)");
     a.dims.push_back(static_cast<int>(d));
     count *= d;
     if (count > (uint64_t{1} << 34)) fail(origin, "IDX data larger than 16 GiB");

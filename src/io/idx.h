@@ -19,6 +19,9 @@ struct IdxArray {
 };
 // Reads a whole file, transparently gunzipping it if it starts with the gzip magic.
 std::vector<uint8_t> read_maybe_gzip(const std::string& path);
+// The same for bytes in memory: gunzipped if they start with the gzip magic, else returned as they are.
+// `origin` names them in errors (corrupt or truncated gzip data, more than 4 GiB decompressed).
+std::vector<uint8_t> maybe_gunzip(std::vector<uint8_t> bytes, const std::string& origin);
 IdxArray parse_idx(const std::vector<uint8_t>& bytes, const std::string& origin);
 IdxArray read_idx(const std::string& path);
 

@@ -237,11 +237,13 @@ int GraphBuilder::fracconv2d(int msb, int lsb, int weights, int gate_threshold, 
   for (int t : stage_inputs(stage, kind)) in.push_back(t);
   return add_op(FracConv2dOp{conv, padding, kind}, in, name)[0];
 }
-int GraphBuilder::conv2d(int x, int weights, int bias, ConvAttrs conv, int groups, const std::string& name) {
-  return add_op(Conv2dOp{conv, groups}, {x, weights, bias}, name)[0];
+int GraphBuilder::conv2d(int x, int weights, int bias, ConvAttrs conv, int groups, const std::string& name,
+                         int weight_bits, int act_bits) {
+  return add_op(Conv2dOp{conv, groups, weight_bits, act_bits}, {x, weights, bias}, name)[0];
 }
-int GraphBuilder::dense(int x, int weights, int bias, const std::string& name) {
-  return add_op(DenseOp{}, {x, weights, bias}, name)[0];
+int GraphBuilder::dense(int x, int weights, int bias, const std::string& name, int weight_bits,
+                        int act_bits) {
+  return add_op(DenseOp{weight_bits, act_bits}, {x, weights, bias}, name)[0];
 }
 int GraphBuilder::affine(int x, int scale, int bias, const std::string& name) {
   return add_op(AffineOp{}, {x, scale, bias}, name)[0];
@@ -276,11 +278,12 @@ int GraphBuilder::channel_pad(int x, int channels, const std::string& name) {
 int GraphBuilder::channel_avg(int x, int channels, const std::string& name) {
   return add_op(ChannelAvgOp{channels}, {x}, name)[0];
 }
-int GraphBuilder::avg_pool(int x, ConvAttrs window, bool count_include_pad, const std::string& name) {
-  return add_op(AvgPoolOp{window, count_include_pad}, {x}, name)[0];
+int GraphBuilder::avg_pool(int x, ConvAttrs window, bool count_include_pad, const std::string& name,
+                           int ph_end, int pw_end) {
+  return add_op(AvgPoolOp{window, count_include_pad, ph_end, pw_end}, {x}, name)[0];
 }
-int GraphBuilder::max_pool(int x, ConvAttrs window, const std::string& name) {
-  return add_op(MaxPoolOp{window}, {x}, name)[0];
+int GraphBuilder::max_pool(int x, ConvAttrs window, const std::string& name, int ph_end, int pw_end) {
+  return add_op(MaxPoolOp{window, ph_end, pw_end}, {x}, name)[0];
 }
 int GraphBuilder::global_avg_pool(int x, const std::string& name) {
   return add_op(GlobalAvgPoolOp{}, {x}, name)[0];

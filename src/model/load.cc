@@ -61,10 +61,12 @@ OpAttrs attrs_of(const fb::Operator& op, const std::string& origin, const std::s
     }
     case fb::OpOptions::Conv2d: {
       const auto* o = op.options_as_Conv2d();
-      return Conv2dOp{conv_of(o->conv(), origin, name), o->groups()};
+      return Conv2dOp{conv_of(o->conv(), origin, name), o->groups(), o->weight_bits(), o->act_bits()};
     }
-    case fb::OpOptions::Dense:
-      return DenseOp{};
+    case fb::OpOptions::Dense: {
+      const auto* o = op.options_as_Dense();
+      return DenseOp{o->weight_bits(), o->act_bits()};
+    }
     case fb::OpOptions::Affine:
       return AffineOp{};
     case fb::OpOptions::PReLU:
@@ -90,10 +92,12 @@ OpAttrs attrs_of(const fb::Operator& op, const std::string& origin, const std::s
       return ChannelAvgOp{op.options_as_ChannelAvg()->channels()};
     case fb::OpOptions::AvgPool: {
       const auto* o = op.options_as_AvgPool();
-      return AvgPoolOp{conv_of(o->window(), origin, name), o->count_include_pad()};
+      return AvgPoolOp{conv_of(o->window(), origin, name), o->count_include_pad(), o->ph_end(), o->pw_end()};
     }
-    case fb::OpOptions::MaxPool:
-      return MaxPoolOp{conv_of(op.options_as_MaxPool()->window(), origin, name)};
+    case fb::OpOptions::MaxPool: {
+      const auto* o = op.options_as_MaxPool();
+      return MaxPoolOp{conv_of(o->window(), origin, name), o->ph_end(), o->pw_end()};
+    }
     case fb::OpOptions::GlobalAvgPool:
       return GlobalAvgPoolOp{};
     case fb::OpOptions::Flatten:

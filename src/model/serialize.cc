@@ -29,6 +29,9 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+// Clang before 17 has no class template argument deduction for aggregates (the fuzz build uses clang 14).
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 
 flatbuffers::Offset<void> options(flatbuffers::FlatBufferBuilder& b, const OpAttrs& attrs) {
   return std::visit(
@@ -54,9 +57,9 @@ flatbuffers::Offset<void> options(flatbuffers::FlatBufferBuilder& b, const OpAtt
           },
           [&](const Conv2dOp& a) {
             const fb::Conv c = to_fb(a.conv);
-            return fb::CreateConv2d(b, &c, a.groups).Union();
+            return fb::CreateConv2d(b, &c, a.groups, a.weight_bits, a.act_bits).Union();
           },
-          [&](const DenseOp&) { return fb::CreateDense(b).Union(); },
+          [&](const DenseOp& a) { return fb::CreateDense(b, a.weight_bits, a.act_bits).Union(); },
           [&](const AffineOp&) { return fb::CreateAffine(b).Union(); },
           [&](const PReLUOp&) { return fb::CreatePReLU(b).Union(); },
           [&](const RPReLUOp&) { return fb::CreateRPReLU(b).Union(); },
@@ -72,11 +75,11 @@ flatbuffers::Offset<void> options(flatbuffers::FlatBufferBuilder& b, const OpAtt
           [&](const ChannelAvgOp& a) { return fb::CreateChannelAvg(b, a.channels).Union(); },
           [&](const AvgPoolOp& a) {
             const fb::Conv c = to_fb(a.window);
-            return fb::CreateAvgPool(b, &c, a.count_include_pad).Union();
+            return fb::CreateAvgPool(b, &c, a.count_include_pad, a.ph_end, a.pw_end).Union();
           },
           [&](const MaxPoolOp& a) {
             const fb::Conv c = to_fb(a.window);
-            return fb::CreateMaxPool(b, &c).Union();
+            return fb::CreateMaxPool(b, &c, a.ph_end, a.pw_end).Union();
           },
           [&](const GlobalAvgPoolOp&) { return fb::CreateGlobalAvgPool(b).Union(); },
           [&](const FlattenOp&) { return fb::CreateFlatten(b).Union(); },

@@ -29,11 +29,14 @@ ModelCost model_cost(const Graph& g, const std::map<std::string, double>& gate_d
     if (std::holds_alternative<BConv2dOp>(op.attrs) || std::holds_alternative<BDenseOp>(op.attrs)) {
       c.w_bits = c.a_bits = 1, c.binary = true;
     } else if (std::holds_alternative<FracConv2dOp>(op.attrs)) {
-      c.w_bits = 1, c.binary = true;
+      c.w_bits = 1, c.binary = true, c.gated = true;
       const auto it = gate_density.find(op.name);
+      if (it != gate_density.end()) c.gate_density = it->second;
       c.a_bits = it == gate_density.end() ? 2.0 : 1.0 + it->second;
-    } else if (c.macs > 0) {
-      c.w_bits = c.a_bits = 32;
+    } else if (const auto* conv = std::get_if<Conv2dOp>(&op.attrs)) {
+      c.w_bits = conv->weight_bits, c.a_bits = conv->act_bits;
+    } else if (const auto* dense = std::get_if<DenseOp>(&op.attrs)) {
+      c.w_bits = dense->weight_bits, c.a_bits = dense->act_bits;
     }
     c.ace = static_cast<double>(c.macs) * c.w_bits * c.a_bits;
     if (c.macs == 0 && c.param_bytes == 0) continue;
@@ -41,6 +44,9 @@ ModelCost model_cost(const Graph& g, const std::map<std::string, double>& gate_d
     total.macs += c.macs;
     if (c.binary) total.binary_macs += c.macs;
     total.ace += c.ace;
+    const bool dense =
+        std::holds_alternative<DenseOp>(op.attrs) || std::holds_alternative<BDenseOp>(op.attrs);
+    (dense ? total.dense_ace : total.conv_ace) += c.ace;
     total.layers.push_back(std::move(c));
   }
   return total;

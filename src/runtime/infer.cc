@@ -11,6 +11,9 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+// Clang before 17 has no class template argument deduction for aggregates (the fuzz build uses clang 14).
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 
 // Collects the context of one op so every message says which op failed.
 class Checker {
@@ -65,11 +68,12 @@ class Checker {
       if (d <= 0)
         fail(std::string("input '") + role + "' has a non-positive dimension: " + shape_str(t.shape));
   }
-  void check_conv(const ConvAttrs& c, int ih, int iw, const char* what) const {
+  void check_conv(const ConvAttrs& c, int ih, int iw, const char* what, bool check_fit = true) const {
     need(c.kh >= 1 && c.kw >= 1 && c.kh <= 64 && c.kw <= 64, std::string(what) + " size must be in 1..64");
     need(c.sh >= 1 && c.sw >= 1 && c.sh <= 64 && c.sw <= 64, std::string(what) + " stride must be in 1..64");
     need(c.ph >= 0 && c.pw >= 0 && c.ph < c.kh && c.pw < c.kw,
          std::string(what) + " padding must be >= 0 and smaller than the " + what);
+    if (!check_fit) return;
     need(ih + 2 * c.ph >= c.kh && iw + 2 * c.pw >= c.kw,
          std::string(what) + " " + std::to_string(c.kh) + "x" + std::to_string(c.kw) +
              " is larger than the padded input " + std::to_string(ih + 2 * c.ph) + "x" +
@@ -145,11 +149,26 @@ TensorSpec binary_conv(const Checker& ck, const TensorSpec& x, int w_index, cons
            out_dim(x.shape[2], conv.kw, conv.sw, conv.pw), w.shape[0]}};
 }
 
-TensorSpec pool(const Checker& ck, const TensorSpec& x, const ConvAttrs& win) {
-  ck.check_conv(win, x.shape[1], x.shape[2], "window");
-  return {DType::kFloat32,
-          {x.shape[0], out_dim(x.shape[1], win.kh, win.sh, win.ph),
-           out_dim(x.shape[2], win.kw, win.sw, win.pw), x.shape[3]}};
+// A pool window with `ph`/`pw` before the input and `ph_end`/`pw_end` after it (-1: symmetric). Padding
+// smaller than the window on each side keeps at least one input tap in every window, so a max pool never
+// returns its -inf start and an average without the padding never divides by 0.
+TensorSpec pool(const Checker& ck, const TensorSpec& x, const ConvAttrs& win, int ph_end, int pw_end) {
+  ck.check_conv(win, 0, 0, "window", /*check_fit=*/false);  // size, stride, padding before; fit below
+  ck.need(ph_end >= -1 && pw_end >= -1, "padding after the input must be >= 0 (or -1 for symmetric)");
+  const int ph1 = ph_end < 0 ? win.ph : ph_end, pw1 = pw_end < 0 ? win.pw : pw_end;
+  ck.need(ph1 < win.kh && pw1 < win.kw, "padding after the input must be smaller than the window");
+  const int ih = x.shape[1] + win.ph + ph1, iw = x.shape[2] + win.pw + pw1;
+  ck.need(ih >= win.kh && iw >= win.kw, "window " + std::to_string(win.kh) + "x" + std::to_string(win.kw) +
+                                            " is larger than the padded input " + std::to_string(ih) + "x" +
+                                            std::to_string(iw));
+  return {DType::kFloat32, {x.shape[0], (ih - win.kh) / win.sh + 1, (iw - win.kw) / win.sw + 1, x.shape[3]}};
+}
+
+// The stated precision of a float Conv2d/Dense (cost model only): 1..32 bits each.
+void check_bits(const Checker& ck, int weight_bits, int act_bits) {
+  ck.need(weight_bits >= 1 && weight_bits <= 32,
+          "weight_bits must be in 1..32, got " + std::to_string(weight_bits));
+  ck.need(act_bits >= 1 && act_bits <= 32, "act_bits must be in 1..32, got " + std::to_string(act_bits));
 }
 
 // A float tensor of rank 2 or 4 whose channels are the last dimension.
@@ -351,11 +370,13 @@ std::vector<TensorSpec> infer_outputs(const OpDef& op, const std::vector<const T
                         " input channels per group");
             if (ck.has(2)) ck.per_channel(2, "bias", DType::kFloat32, oc);
             ck.check_conv(a.conv, x.shape[1], x.shape[2], "kernel");
+            check_bits(ck, a.weight_bits, a.act_bits);
             return {{DType::kFloat32,
                      {x.shape[0], out_dim(x.shape[1], a.conv.kh, a.conv.sh, a.conv.ph),
                       out_dim(x.shape[2], a.conv.kw, a.conv.sw, a.conv.pw), oc}}};
           },
-          [&](const DenseOp&) -> std::vector<TensorSpec> {
+          [&](const DenseOp& a) -> std::vector<TensorSpec> {
+            check_bits(ck, a.weight_bits, a.act_bits);
             const TensorSpec& x = ck.matrix(0, "x", DType::kFloat32);
             const TensorSpec& w = ck.typed(1, "weights", DType::kFloat32);
             ck.need(w.constant, "weights must be a constant");
@@ -437,18 +458,20 @@ std::vector<TensorSpec> infer_outputs(const OpDef& op, const std::vector<const T
           },
           [&](const ChannelAvgOp& a) -> std::vector<TensorSpec> {
             const TensorSpec& x = channels_last(ck, 0, "x");
-            ck.need(a.channels >= 1 && x.shape.back() % a.channels == 0,
-                    "channels (" + std::to_string(a.channels) + ") must divide the input's " +
+            // Groups of C_in / channels consecutive channels; when channels does not divide C_in the
+            // trailing channels are ignored, as PokeBNN's reshape_add does (PokeBNN-0.75x shrinks 64 -> 48).
+            ck.need(a.channels >= 1 && a.channels <= x.shape.back(),
+                    "channels (" + std::to_string(a.channels) + ") must be between 1 and the input's " +
                         std::to_string(x.shape.back()));
             std::vector<int> s = x.shape;
             s.back() = a.channels;
             return {{DType::kFloat32, s}};
           },
           [&](const AvgPoolOp& a) -> std::vector<TensorSpec> {
-            return {pool(ck, ck.feature_map(0, "x", DType::kFloat32), a.window)};
+            return {pool(ck, ck.feature_map(0, "x", DType::kFloat32), a.window, a.ph_end, a.pw_end)};
           },
           [&](const MaxPoolOp& a) -> std::vector<TensorSpec> {
-            return {pool(ck, ck.feature_map(0, "x", DType::kFloat32), a.window)};
+            return {pool(ck, ck.feature_map(0, "x", DType::kFloat32), a.window, a.ph_end, a.pw_end)};
           },
           [&](const GlobalAvgPoolOp&) -> std::vector<TensorSpec> {
             const TensorSpec& x = ck.feature_map(0, "x", DType::kFloat32);

@@ -25,6 +25,9 @@ template <class... Ts>
 struct Overloaded : Ts... {
   using Ts::operator()...;
 };
+// Clang before 17 has no class template argument deduction for aggregates (the fuzz build uses clang 14).
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
 
 // Typed access to the tensors of one op.
 struct Io {
@@ -280,16 +283,18 @@ Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, k::Isa isa) {
           [&](const AvgPoolOp& a) {
             k::AvgPool2dArgs args{window_geometry(io.shape(0), a.window), a.count_include_pad, io.f32(0),
                                   io.out_f32()};
-            n.rows = args.g.out_rows();
-            n.work = static_cast<int64_t>(n.rows) * args.g.ow() * args.g.ic * a.window.kh * a.window.kw;
+            args.ph_end = a.ph_end, args.pw_end = a.pw_end;
+            n.rows = args.out_rows();
+            n.work = static_cast<int64_t>(n.rows) * args.ow() * args.g.ic * a.window.kh * a.window.kw;
             n.fn = [args](int64_t b, int64_t e, int64_t*) {
               k::avg_pool2d_reference(args, static_cast<int>(b), static_cast<int>(e));
             };
           },
           [&](const MaxPoolOp& a) {
-            k::MaxPool2dArgs args{window_geometry(io.shape(0), a.window), io.f32(0), io.out_f32()};
-            n.rows = args.g.out_rows();
-            n.work = static_cast<int64_t>(n.rows) * args.g.ow() * args.g.ic * a.window.kh * a.window.kw;
+            k::MaxPool2dArgs args{window_geometry(io.shape(0), a.window), io.f32(0), io.out_f32(), a.ph_end,
+                                  a.pw_end};
+            n.rows = args.out_rows();
+            n.work = static_cast<int64_t>(n.rows) * args.ow() * args.g.ic * a.window.kh * a.window.kw;
             n.fn = [args](int64_t b, int64_t e, int64_t*) {
               k::max_pool2d_reference(args, static_cast<int>(b), static_cast<int>(e));
             };

@@ -25,7 +25,9 @@ int run_eval(const EvalArgs& a) {
   const int total = a.limit > 0 ? std::min(a.limit, ds.n) : ds.n;
   Session s(model, {.threads = a.threads, .batch = std::min(a.batch, total)});
   const TensorInfo out = model.outputs().at(0);
-  const int classes = out.shape.size() == 2 ? out.shape[1] : 0;
+  if (out.dtype != DType::kFloat32 || out.shape.size() != 2)
+    throw Error("the model's first output '" + out.name + "' is not float32 [N, classes]");
+  const int classes = out.shape[1];
   for (int i = 0; i < total; ++i)
     if (ds.labels[i] >= classes)
       throw Error("label " + std::to_string(ds.labels[i]) + " of image " + std::to_string(i) +

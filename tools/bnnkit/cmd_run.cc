@@ -36,6 +36,9 @@ int run_run(const RunArgs& a) {
   } else {
     io::IdxArray idx = io::read_idx(a.images);
     std::vector<int> d = idx.dims;
+    if (d.size() == 1)
+      throw Error("'" + a.images + "' is a one-dimensional IDX array [" + std::to_string(d[0]) +
+                  "] (labels?), not images");
     if (d.size() == 2) d.insert(d.begin(), 1);  // one [h][w] image
     if (d.size() == 3) d.push_back(1);          // [n][h][w]: grayscale
     if (d.size() != 4 || d[1] != in.h || d[2] != in.w || d[3] != in.c) {

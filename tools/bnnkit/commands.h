@@ -13,6 +13,7 @@ namespace bnnkit::cli {
 struct InfoArgs {
   std::string model;
   bool json = false;
+  std::string profile;  // `bnnkit bench --profile --json` output: measured gate densities of fractional convs
 };
 int run_info(const InfoArgs& a);
 void add_info_command(CLI::App& app);
@@ -51,6 +52,14 @@ struct SynthArgs {
 };
 int run_synth(const SynthArgs& a);
 void add_synth_command(CLI::App& app);
+
+struct HlsArgs {
+  std::string model, out;
+  int pack = 64, parallel = 16;
+  std::string top = "bnn_top";
+};
+int run_hls(const HlsArgs& a);
+void add_hls_command(CLI::App& app);
 
 // `bnnkit train` and `bnnkit export` run the LibTorch trainer binary `bnnkit-train` installed next to
 // `bnnkit`, so the engine's commands never load LibTorch.

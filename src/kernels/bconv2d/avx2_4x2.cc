@@ -1,17 +1,18 @@
-// bconv2d for AVX2 (x86-64-v3, no VPOPCNT): direct convolution, 4 output pixels x 2 vectors of 4 output channels
-// per register tile.
+// bconv2d for AVX2 (x86-64-v3, no VPOPCNT): direct convolution, 4 output pixels x 2 vectors of 4 output
+// channels per register tile.
 //
-// Same walk as avx512_6x4.cc (see direct_conv.h), but with 64-bit lanes: each ymm lane is one output channel and
-// holds that channel's weight word, a broadcast 64-bit activation word is XORed against 4 channels at once, and
-// the popcount is the nibble lookup of Mula, Kurz and Lemire ("Faster population counts using AVX2
+// Same walk as avx512_6x4.cc (see direct_conv.h), but with 64-bit lanes: each ymm lane is one output channel
+// and holds that channel's weight word, a broadcast 64-bit activation word is XORed against 4 channels at
+// once, and the popcount is the nibble lookup of Mula, Kurz and Lemire ("Faster population counts using AVX2
 // instructions", 2018): VPSHUFB on the low and the high nibbles of each byte. The byte counts (<= 8 per step)
 // accumulate in byte lanes for up to 31 steps (31 * 8 = 248 < 256) and are then widened with VPSADBW, which
 // sums the 8 bytes of each 64-bit lane, i.e. exactly one output channel. (OpenVINO's bin_conv.cpp uses the
 // same VPSHUFB lookup on AVX2, with 32-bit lanes and VPDPBUSD/VPMADDUBSW widening.)
 //
-// Packed weights: output channels in chunks of 8 (two ymm); chunk c holds [tap][word][8] uint64 with lanes past
-// oc zero. After all chunks: popcount(w[o][tap]) as int32 [chunk][tap][8] for the Padding::kOne correction.
-// Register budget (16 ymm): 8 byte accumulators + 2 weights + broadcast + LUT + nibble mask + 2 temporaries.
+// Packed weights: output channels in chunks of 8 (two ymm); chunk c holds [tap][word][8] uint64 with lanes
+// past oc zero. After all chunks: popcount(w[o][tap]) as int32 [chunk][tap][8] for the Padding::kOne
+// correction. Register budget (16 ymm): 8 byte accumulators + 2 weights + broadcast + LUT + nibble mask + 2
+// temporaries.
 #if defined(__x86_64__)  // x86-64 only; variants.cc lists this variant under the same condition
 #include <immintrin.h>
 
@@ -27,18 +28,21 @@
 namespace bnnkit::kernels::bconv2d_detail {
 namespace {
 
-constexpr int kLanes = 4;                 // output channels per ymm (64-bit lanes)
-constexpr int kNr = 2;                    // ymm per chunk
-constexpr int kChunk = kLanes * kNr;      // 8 output channels per chunk
-constexpr int kMr = 4;                    // output pixels per tile
-constexpr int kMaxByteSteps = 31;         // byte counters overflow after 32 steps of up to 8
+constexpr int kLanes = 4;             // output channels per ymm (64-bit lanes)
+constexpr int kNr = 2;                // ymm per chunk
+constexpr int kChunk = kLanes * kNr;  // 8 output channels per chunk
+constexpr int kMr = 4;                // output pixels per tile
+constexpr int kMaxByteSteps = 31;     // byte counters overflow after 32 steps of up to 8
 
 struct Layout {
   int taps, icw, nchunk;
-  explicit Layout(const ConvGeometry& g) : taps(g.kh * g.kw), icw(words_for(g.ic)), nchunk((g.oc + kChunk - 1) / kChunk) {}
+  explicit Layout(const ConvGeometry& g)
+      : taps(g.kh * g.kw), icw(words_for(g.ic)), nchunk((g.oc + kChunk - 1) / kChunk) {}
   size_t chunk_words() const { return static_cast<size_t>(taps) * icw * kChunk; }
   size_t weight_words() const { return chunk_words() * nchunk; }
-  size_t total_words() const { return weight_words() + (static_cast<size_t>(nchunk) * taps * kChunk + 1) / 2; }
+  size_t total_words() const {
+    return weight_words() + (static_cast<size_t>(nchunk) * taps * kChunk + 1) / 2;
+  }
 };
 
 inline uint64_t load_u64(const void* p) {
@@ -55,7 +59,7 @@ struct BlockStage {
   alignas(32) int32_t lanes[kWordBits];  // -1 for channels of this call's range, else 0 (maskstore mask)
   alignas(32) float scale[kWordBits];
   alignas(32) float bias[kWordBits];
-  uint8_t flip_bits[kWordBits / kChunk];   // per chunk, bit l = flip of channel 8 * chunk + l
+  uint8_t flip_bits[kWordBits / kChunk];  // per chunk, bit l = flip of channel 8 * chunk + l
   uint8_t lane_bits[kWordBits / kChunk];
   OutputKind kind;
 };
@@ -63,16 +67,17 @@ struct BlockStage {
 struct TileArgs {
   const char* src;
   ptrdiff_t src_px, src_row;
-  int rows, steps;       // steps: 64-bit words per kernel row
-  const uint64_t* w;     // chunk weights at (i0, j0)
-  ptrdiff_t w_row;       // words between kernel rows
-  char* dst;             // first pixel's output at the block's first channel (or word)
+  int rows, steps;    // steps: 64-bit words per kernel row
+  const uint64_t* w;  // chunk weights at (i0, j0)
+  ptrdiff_t w_row;    // words between kernel rows
+  char* dst;          // first pixel's output at the block's first channel (or word)
   ptrdiff_t dst_px;
 };
 
 // acc lanes (64-bit, one channel each) of two vectors -> 8 int32 in channel order.
 [[gnu::always_inline]] inline __m256i narrow(__m256i lo, __m256i hi) {
-  const __m256 s = _mm256_shuffle_ps(_mm256_castsi256_ps(lo), _mm256_castsi256_ps(hi), _MM_SHUFFLE(2, 0, 2, 0));
+  const __m256 s =
+      _mm256_shuffle_ps(_mm256_castsi256_ps(lo), _mm256_castsi256_ps(hi), _MM_SHUFFLE(2, 0, 2, 0));
   return _mm256_permute4x64_epi64(_mm256_castps_si256(s), _MM_SHUFFLE(3, 1, 2, 0));
 }
 
@@ -80,8 +85,8 @@ struct TileArgs {
 // the chunk are ORed into words[m].
 template <int MR>
 [[gnu::always_inline]] inline void tile(const TileArgs& t, const BlockStage& st, int ch, uint64_t* words) {
-  const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3, 1, 2,
-                                       2, 3, 2, 3, 3, 4);
+  const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3,
+                                       1, 2, 2, 3, 2, 3, 3, 4);
   const __m256i nib = _mm256_set1_epi8(0x0f);
   __m256i bytes[MR][kNr], total[MR][kNr];
 #pragma GCC unroll 8
@@ -109,7 +114,8 @@ template <int MR>
     for (int s = 0; s < t.steps; ++s) {
       __m256i wv[kNr];
 #pragma GCC unroll 8
-      for (int n = 0; n < kNr; ++n) wv[n] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + (s * kNr + n) * kLanes));
+      for (int n = 0; n < kNr; ++n)
+        wv[n] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + (s * kNr + n) * kLanes));
 #pragma GCC unroll 8
       for (int m = 0; m < MR; ++m) {
         const __m256i x = _mm256_set1_epi64x(static_cast<long long>(load_u64(a + m * t.src_px + 8 * s)));
@@ -159,7 +165,8 @@ template <int MR>
         break;
       }
       case OutputKind::kBits: {
-        const __m256i gt = _mm256_cmpgt_epi32(acc, _mm256_load_si256(reinterpret_cast<const __m256i*>(st.half + c)));
+        const __m256i gt =
+            _mm256_cmpgt_epi32(acc, _mm256_load_si256(reinterpret_cast<const __m256i*>(st.half + c)));
         const unsigned bits = static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(gt)));
         words[m] |= static_cast<uint64_t>((bits ^ st.flip_bits[ch]) & st.lane_bits[ch]) << c;
         break;
@@ -170,8 +177,8 @@ template <int MR>
 
 // base[] and half[] of the block's channels [0, nch) for kernel rows [i0, i1) x columns [j0, j1); see
 // set_base() in avx512_6x4.cc for the derivation.
-void set_base(BlockStage& st, const ConvGeometry& g, Padding padding, const int32_t* popw, int nch, int i0, int i1,
-              int j0, int j1) {
+void set_base(BlockStage& st, const ConvGeometry& g, Padding padding, const int32_t* popw, int nch, int i0,
+              int i1, int j0, int j1) {
   const int taps = g.kh * g.kw;
   const int valid = (i1 - i0) * (j1 - j0);
   for (int ch = 0; ch * kChunk < nch; ++ch) {
@@ -183,22 +190,24 @@ void set_base(BlockStage& st, const ConvGeometry& g, Padding padding, const int3
       for (int i = 0; i < g.kh; ++i) {
         for (int j = 0; j < g.kw; ++j) {
           if (i >= i0 && i < i1 && j >= j0 && j < j1) continue;
-          skipped = _mm256_add_epi32(skipped, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
-                                                  popw + (static_cast<size_t>(ch) * taps + i * g.kw + j) * kChunk)));
+          skipped = _mm256_add_epi32(skipped,
+                                     _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
+                                         popw + (static_cast<size_t>(ch) * taps + i * g.kw + j) * kChunk)));
         }
       }
       base = _mm256_sub_epi32(_mm256_set1_epi32(taps * g.ic), _mm256_slli_epi32(skipped, 1));
     }
     _mm256_store_si256(reinterpret_cast<__m256i*>(st.base + ch * kChunk), base);
     if (st.kind == OutputKind::kBits) {
-      const __m256i diff = _mm256_sub_epi32(base, _mm256_load_si256(reinterpret_cast<const __m256i*>(st.thr + ch * kChunk)));
+      const __m256i diff =
+          _mm256_sub_epi32(base, _mm256_load_si256(reinterpret_cast<const __m256i*>(st.thr + ch * kChunk)));
       _mm256_store_si256(reinterpret_cast<__m256i*>(st.half + ch * kChunk), _mm256_srai_epi32(diff, 1));
     }
   }
 }
 
-// Per-channel output parameters of block channels [0, nch), restricted to [oc_begin, oc_end). Scalar: once per
-// (row, block), against hundreds of vector operations per pixel.
+// Per-channel output parameters of block channels [0, nch), restricted to [oc_begin, oc_end). Scalar: once
+// per (row, block), against hundreds of vector operations per pixel.
 void set_block(BlockStage& st, const OutputStage& out, int c0, int nch, int oc_begin, int oc_end) {
   st.kind = out.kind;
   for (int i = 0; i < kWordBits / kChunk; ++i) st.flip_bits[i] = st.lane_bits[i] = 0;
@@ -254,7 +263,9 @@ void run_pixels_n(int mr, const TileArgs& t, const BlockStage& st, int nch, size
 
 }  // namespace
 
-size_t avx2_4x2_packed_weight_words(const ConvGeometry& g) { return Layout(g).total_words(); }
+size_t avx2_4x2_packed_weight_words(const ConvGeometry& g) {
+  return Layout(g).total_words();
+}
 
 void avx2_4x2_pack_weights(const ConvGeometry& g, const Word* ref, Word* packed) {
   const Layout lay(g);
@@ -275,7 +286,8 @@ void avx2_4x2_pack_weights(const ConvGeometry& g, const Word* ref, Word* packed)
   }
 }
 
-void avx2_4x2_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin, int oc_end) {
+void avx2_4x2_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin,
+                          int oc_end) {
   const ConvGeometry& g = a.g;
   const Layout lay(g);
   const auto* popw = reinterpret_cast<const int32_t*>(a.weights + lay.weight_words());
@@ -308,7 +320,8 @@ void avx2_4x2_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int
     auto aim = [&](int ox, int j0, int j1) {
       t.steps = (j1 - j0) * lay.icw;
       const bool empty = t.rows <= 0 || t.steps <= 0;
-      t.src = empty ? src_image : src_image + iy0 * src_row + static_cast<ptrdiff_t>(ox * g.sw - g.pw + j0) * src_pixel;
+      t.src = empty ? src_image
+                    : src_image + iy0 * src_row + static_cast<ptrdiff_t>(ox * g.sw - g.pw + j0) * src_pixel;
       t.w = wb + rows.begin * w_row + j0 * w_tap;
       t.dst = dst_row + ox * px_bytes + (bits ? blk * static_cast<ptrdiff_t>(sizeof(Word)) : c0 * 4);
     };
@@ -345,7 +358,8 @@ void avx2_4x2_run(const BConv2dArgs& a, int row_begin, int row_end) {
     return;
   }
   const int oh = a.g.oh();
-  for (int row = row_begin; row < row_end; ++row) avx2_4x2_run_segment(a, row / oh, row % oh, 0, a.g.ow(), 0, a.g.oc);
+  for (int row = row_begin; row < row_end; ++row)
+    avx2_4x2_run_segment(a, row / oh, row % oh, 0, a.g.ow(), 0, a.g.oc);
 }
 
 }  // namespace bnnkit::kernels::bconv2d_detail

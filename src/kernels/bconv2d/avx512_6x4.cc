@@ -1,5 +1,5 @@
-// bconv2d for AVX-512 F/BW/VL + VPOPCNTDQ: direct convolution, 6 output pixels x 4 vectors of 16 output channels
-// per register tile.
+// bconv2d for AVX-512 F/BW/VL + VPOPCNTDQ: direct convolution, 6 output pixels x 4 vectors of 16 output
+// channels per register tile.
 //
 // Layout idea from OpenVINO's BinaryConvolution JIT (openvinotoolkit/openvino,
 // src/plugins/intel_cpu/src/nodes/bin_conv.cpp: broadcast a 32-bit activation word, XOR it with 16 output
@@ -11,14 +11,16 @@
 // holds channels [32k, 32k + 32)). Tail bits are zero in activations and weights alike, so every channel
 // count runs the same code: a partial dword just adds zero bits.
 //
-// Packed weights (built once by pack_weights), with T = kh * kw taps and K32 = 2 * words_for(ic) dwords per tap:
+// Packed weights (built once by pack_weights), with T = kh * kw taps and K32 = 2 * words_for(ic) dwords per
+// tap:
 //   output channels are cut into groups of 64 (one output word); group g holds nv = min(4, vectors left)
 //   vectors of 16 channels and starts at dword g * T * K32 * 64. Within a group: [tap][k][nv][16] uint32,
 //   i.e. for each (tap, dword) the nv weight vectors of the tile are adjacent. Lanes past oc are zero.
 //   After all groups: popcount(w[o][tap]) as int32 [vector][tap][16], for the Padding::kOne edge correction.
 //
 // Per k-step a 6x4 tile loads 6 broadcast dwords and 4 weight vectors and issues 24 XOR + 24 VPOPCNTD + 24
-// VPADDD: 10 loads against 72 vector ops, so the vector pipes, not the load ports, set the pace. 24 accumulators
+// VPADDD: 10 loads against 72 vector ops, so the vector pipes, not the load ports, set the pace. 24
+// accumulators
 // + 4 weights + a broadcast register + temporaries fit the 32 zmm registers.
 #if defined(__x86_64__)  // x86-64 only; variants.cc lists this variant under the same condition
 // GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 headers (_mm512_undefined_* is "x = x"; GCC bug
@@ -28,8 +30,8 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstddef>
 #include <climits>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -46,7 +48,8 @@ constexpr int kMr = 6;  // output pixels per tile
 
 struct Layout {
   int taps, k32, nvec;
-  explicit Layout(const ConvGeometry& g) : taps(g.kh * g.kw), k32(2 * words_for(g.ic)), nvec((g.oc + 15) / 16) {}
+  explicit Layout(const ConvGeometry& g)
+      : taps(g.kh * g.kw), k32(2 * words_for(g.ic)), nvec((g.oc + 15) / 16) {}
   size_t group_dwords() const { return static_cast<size_t>(taps) * k32 * kGroupChannels; }
   size_t weight_dwords() const { return static_cast<size_t>(taps) * k32 * nvec * kLanes; }
   size_t total_dwords() const { return weight_dwords() + static_cast<size_t>(nvec) * taps * kLanes; }
@@ -67,9 +70,10 @@ struct GroupStage {
   alignas(64) float scale[kGroupChannels];
   alignas(64) float bias[kGroupChannels];
   alignas(64) float base_f[kGroupChannels];  // kFloat: float(base), when exact_float
-  __mmask16 lanes[kGroupVecs];  // channels of this call's [oc_begin, oc_end) range
-  uint64_t flip = 0;            // kBits: flip bits of the group's 64 channels (0 outside the range)
+  __mmask16 lanes[kGroupVecs];               // channels of this call's [oc_begin, oc_end) range
+  uint64_t flip = 0;  // kBits: flip bits of the group's 64 channels (0 outside the range)
   OutputKind kind;
+  int base_key[4] = {-1, -1, -1, -1};  // (i0, i1, j0, j1) that base[] and half[] were last computed for
   // kFloat: every accumulator and base is below 2^24, so float(base - 2 * acc) = base_f - 2 * float(acc) with
   // one exact FNMADD (all values are integers that float represents exactly).
   bool exact_float;
@@ -77,23 +81,23 @@ struct GroupStage {
 
 // Everything a tile needs besides the stage; pointers are at tap (i0, j0) of the tile's first pixel.
 struct TileArgs {
-  const char* src;        // activation bytes
-  ptrdiff_t src_px;       // bytes between the windows of consecutive tile pixels (sw pixels)
-  ptrdiff_t src_row;      // bytes between consecutive input rows
-  int rows;               // kernel rows to run
-  int steps;              // dword steps per kernel row: (j1 - j0) * K32
-  const uint32_t* w;      // packed weights of the group at (i0, j0)
-  ptrdiff_t w_row;        // dwords between kernel rows in the packed group
-  char* dst;              // first pixel's output, at the group's first channel
-  ptrdiff_t dst_px;       // bytes between output pixels
+  const char* src;    // activation bytes
+  ptrdiff_t src_px;   // bytes between the windows of consecutive tile pixels (sw pixels)
+  ptrdiff_t src_row;  // bytes between consecutive input rows
+  int rows;           // kernel rows to run
+  int steps;          // dword steps per kernel row: (j1 - j0) * K32
+  const uint32_t* w;  // packed weights of the group at (i0, j0)
+  ptrdiff_t w_row;    // dwords between kernel rows in the packed group
+  char* dst;          // first pixel's output, at the group's first channel
+  ptrdiff_t dst_px;   // bytes between output pixels
 };
 
 template <int MR, int NR>
 [[gnu::always_inline]] inline void tile(const TileArgs& t, const GroupStage& st) {
   __m512i acc[MR][NR];
-  #pragma GCC unroll 8
+#pragma GCC unroll 8
   for (int m = 0; m < MR; ++m)
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int n = 0; n < NR; ++n) acc[m][n] = _mm512_setzero_si512();
 
   if (t.rows == 1 && t.steps == 2) {
@@ -120,16 +124,16 @@ template <int MR, int NR>
     const char* a = t.src + r * t.src_row;
     const uint32_t* w = t.w + r * t.w_row;
     const char* p[MR];
-    #pragma GCC unroll 8
+#pragma GCC unroll 8
     for (int m = 0; m < MR; ++m) p[m] = a + m * t.src_px;
     for (int s = 0; s < t.steps; ++s) {
       __m512i wv[NR];
-      #pragma GCC unroll 8
+#pragma GCC unroll 8
       for (int n = 0; n < NR; ++n) wv[n] = _mm512_loadu_si512(w + (s * NR + n) * kLanes);
-      #pragma GCC unroll 8
+#pragma GCC unroll 8
       for (int m = 0; m < MR; ++m) {
         const __m512i x = _mm512_set1_epi32(static_cast<int>(load_u32(p[m] + 4 * s)));
-        #pragma GCC unroll 8
+#pragma GCC unroll 8
         for (int n = 0; n < NR; ++n) {
           acc[m][n] = _mm512_add_epi32(acc[m][n], _mm512_popcnt_epi32(_mm512_xor_si512(x, wv[n])));
         }
@@ -154,7 +158,8 @@ template <int MR, int NR>
           }
           // Then a multiply and an add (output_stage.h), no FMA: this rounds exactly like the reference.
           const __m512 prod = _mm512_mul_ps(v, _mm512_load_ps(st.scale + n * kLanes));
-          _mm512_mask_storeu_ps(d + n * kLanes, st.lanes[n], _mm512_add_ps(prod, _mm512_load_ps(st.bias + n * kLanes)));
+          _mm512_mask_storeu_ps(d + n * kLanes, st.lanes[n],
+                                _mm512_add_ps(prod, _mm512_load_ps(st.bias + n * kLanes)));
         }
       }
       break;
@@ -164,14 +169,15 @@ template <int MR, int NR>
         int32_t* d = reinterpret_cast<int32_t*>(t.dst + m * t.dst_px);
 #pragma GCC unroll 8
         for (int n = 0; n < NR; ++n) {
-          const __m512i v = _mm512_sub_epi32(_mm512_load_si512(st.base + n * kLanes), _mm512_slli_epi32(acc[m][n], 1));
+          const __m512i v =
+              _mm512_sub_epi32(_mm512_load_si512(st.base + n * kLanes), _mm512_slli_epi32(acc[m][n], 1));
           _mm512_mask_storeu_epi32(d + n * kLanes, st.lanes[n], v);
         }
       }
       break;
     case OutputKind::kBits:
-      // 4 compares, 3 KUNPCKs to assemble the 64-bit word in a mask register, one KXOR for the flips, one KMOVQ
-      // store. Lanes outside the range have half = INT32_MAX and flip 0, so their bits come out 0.
+      // 4 compares, 3 KUNPCKs to assemble the 64-bit word in a mask register, one KXOR for the flips, one
+      // KMOVQ store. Lanes outside the range have half = INT32_MAX and flip 0, so their bits come out 0.
 #pragma GCC unroll 8
       for (int m = 0; m < MR; ++m) {
         __mmask16 gt[kGroupVecs] = {0, 0, 0, 0};
@@ -193,9 +199,16 @@ template <int MR, int NR>
 // kBits: the output bit is 1 (value -1) iff (D >= t) == flip, i.e. (D < t) != flip. With D = base - 2 * acc,
 //   D < t  <=>  2 * acc > base - t  <=>  acc > floor((base - t) / 2),
 // so the tile compares the raw popcount sum once against half = (base - t) >> 1 (arithmetic shift = floor).
-// |base| <= kh * kw * ic < 2^28 and t is clamped to +-2^29 (which cannot change D >= t), so nothing overflows.
-void set_base(GroupStage& st, const ConvGeometry& g, Padding padding, const int32_t* popw, int nv, int i0, int i1,
-              int j0, int j1) {
+// |base| <= kh * kw * ic < 2^28 and t is clamped to +-2^29 (which cannot change D >= t), so nothing
+// overflows.
+void set_base(GroupStage& st, const ConvGeometry& g, Padding padding, const int32_t* popw, int nv, int i0,
+              int i1, int j0, int j1) {
+  // Rows and columns repeat the same few windows (interior, left edge, right edge): skip the recomputation.
+  if (st.base_key[0] == i0 && st.base_key[1] == i1 && st.base_key[2] == j0 && st.base_key[3] == j1) return;
+  st.base_key[0] = i0;
+  st.base_key[1] = i1;
+  st.base_key[2] = j0;
+  st.base_key[3] = j1;
   const int taps = g.kh * g.kw;
   const int valid = (i1 - i0) * (j1 - j0);
   for (int n = 0; n < nv; ++n) {
@@ -207,7 +220,8 @@ void set_base(GroupStage& st, const ConvGeometry& g, Padding padding, const int3
       for (int i = 0; i < g.kh; ++i) {
         for (int j = 0; j < g.kw; ++j) {
           if (i >= i0 && i < i1 && j >= j0 && j < j1) continue;
-          skipped = _mm512_add_epi32(skipped, _mm512_loadu_si512(popw + (static_cast<size_t>(n) * taps + i * g.kw + j) * kLanes));
+          skipped = _mm512_add_epi32(
+              skipped, _mm512_loadu_si512(popw + (static_cast<size_t>(n) * taps + i * g.kw + j) * kLanes));
         }
       }
       base = _mm512_sub_epi32(_mm512_set1_epi32(taps * g.ic), _mm512_slli_epi32(skipped, 1));
@@ -217,8 +231,9 @@ void set_base(GroupStage& st, const ConvGeometry& g, Padding padding, const int3
     if (st.kind == OutputKind::kBits) {
       const __m512i diff = _mm512_sub_epi32(base, _mm512_load_si512(st.thr + n * kLanes));
       // Lanes outside the range: INT32_MAX, so acc > half never holds there.
-      _mm512_store_si512(st.half + n * kLanes, _mm512_mask_blend_epi32(st.lanes[n], _mm512_set1_epi32(INT32_MAX),
-                                                                       _mm512_srai_epi32(diff, 1)));
+      _mm512_store_si512(
+          st.half + n * kLanes,
+          _mm512_mask_blend_epi32(st.lanes[n], _mm512_set1_epi32(INT32_MAX), _mm512_srai_epi32(diff, 1)));
     }
   }
 }
@@ -229,12 +244,12 @@ void set_group(GroupStage& st, const OutputStage& out, const ConvGeometry& g, in
                int oc_end) {
   st.kind = out.kind;
   st.flip = 0;
+  st.base_key[0] = -1;  // a new group: base[] must be recomputed
   st.exact_float = static_cast<long long>(g.kh) * g.kw * g.ic < (1LL << 24);
   for (int n = 0; n < nv; ++n) {
     const int lo = std::max(oc_begin - (c0 + n * kLanes), 0);
     const int hi = std::min(oc_end - (c0 + n * kLanes), kLanes);
-    const __mmask16 lanes =
-        hi <= lo ? 0 : static_cast<__mmask16>(((1u << hi) - 1) & ~((1u << lo) - 1));
+    const __mmask16 lanes = hi <= lo ? 0 : static_cast<__mmask16>(((1u << hi) - 1) & ~((1u << lo) - 1));
     st.lanes[n] = lanes;
     const int c = c0 + n * kLanes;
     if (out.kind == OutputKind::kFloat) {
@@ -243,8 +258,9 @@ void set_group(GroupStage& st, const OutputStage& out, const ConvGeometry& g, in
     } else if (out.kind == OutputKind::kBits) {
       const __m512i t = _mm512_maskz_loadu_epi32(lanes, out.threshold + c);
       const __m512i lim = _mm512_set1_epi32(1 << 29);
-      _mm512_store_si512(st.thr + n * kLanes,
-                         _mm512_max_epi32(_mm512_min_epi32(t, lim), _mm512_sub_epi32(_mm512_setzero_si512(), lim)));
+      _mm512_store_si512(
+          st.thr + n * kLanes,
+          _mm512_max_epi32(_mm512_min_epi32(t, lim), _mm512_sub_epi32(_mm512_setzero_si512(), lim)));
       const __m128i f = _mm_maskz_loadu_epi8(lanes, out.flip + c);
       st.flip |= static_cast<uint64_t>(_mm_test_epi8_mask(f, f)) << (16 * n);
     }
@@ -342,7 +358,9 @@ void run_group(const RowContext& rc, GroupStage& st, const uint32_t* wg, const i
 
 }  // namespace
 
-size_t avx512_6x4_packed_weight_words(const ConvGeometry& g) { return (Layout(g).total_dwords() + 1) / 2; }
+size_t avx512_6x4_packed_weight_words(const ConvGeometry& g) {
+  return (Layout(g).total_dwords() + 1) / 2;
+}
 
 void avx512_6x4_pack_weights(const ConvGeometry& g, const Word* ref, Word* packed) {
   const Layout lay(g);
@@ -369,29 +387,28 @@ void avx512_6x4_pack_weights(const ConvGeometry& g, const Word* ref, Word* packe
   }
 }
 
-void avx512_6x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin,
-                            int oc_end) {
+namespace {
+
+// Output rows [row_begin, row_end) (of n * oh), pixels [ox_begin, ox_end) of each, channels [oc_begin,
+// oc_end). Channel groups are the outer loop: a group's output parameters are loaded once, and its weights
+// stay in L1 while the rows stream past.
+void run_rows(const BConv2dArgs& a, int row_begin, int row_end, int ox_begin, int ox_end, int oc_begin,
+              int oc_end) {
   const ConvGeometry& g = a.g;
   const Layout lay(g);
   const int icw = words_for(g.ic);
   const auto* packed = reinterpret_cast<const uint32_t*>(a.weights);
   const int32_t* popw = reinterpret_cast<const int32_t*>(packed + lay.weight_dwords());
-  const TapRange rows = valid_taps(oy, g.sh, g.ph, g.kh, g.ih);
   const int px_bytes = output_pixel_bytes(a.out.kind, g.oc);
+  const int oh = g.oh();
 
   RowContext rc;
   rc.a = &a;
   rc.lay = &lay;
   rc.packed = packed;
-  rc.b = b;
-  rc.oy = oy;
-  rc.i0 = rows.begin;
-  rc.i1 = rows.end;
   rc.src_pixel_bytes = static_cast<ptrdiff_t>(icw) * sizeof(Word);
   rc.src_row_bytes = rc.src_pixel_bytes * g.iw;
-  rc.src_image = reinterpret_cast<const char*>(a.src) + static_cast<ptrdiff_t>(b) * g.ih * rc.src_row_bytes;
   rc.dst_px = px_bytes;
-  rc.dst_row = static_cast<char*>(a.dst) + (static_cast<ptrdiff_t>(b) * g.oh() + oy) * g.ow() * px_bytes;
 
   GroupStage st;
   for (int grp = oc_begin / kGroupChannels; grp * kGroupChannels < oc_end; ++grp) {
@@ -401,33 +418,48 @@ void avx512_6x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, i
     const uint32_t* wg = packed + grp * lay.group_dwords();
     const int32_t* pg = popw + static_cast<size_t>(grp) * kGroupVecs * lay.taps * kLanes;
     const int off = a.out.kind == OutputKind::kBits ? grp * static_cast<int>(sizeof(Word)) : c0 * 4;
-    switch (nv) {
-      case 1:
-        run_group<1>(rc, st, wg, pg, ox_begin, ox_end, off);
-        break;
-      case 2:
-        run_group<2>(rc, st, wg, pg, ox_begin, ox_end, off);
-        break;
-      case 3:
-        run_group<3>(rc, st, wg, pg, ox_begin, ox_end, off);
-        break;
-      default:
-        run_group<4>(rc, st, wg, pg, ox_begin, ox_end, off);
-        break;
+    for (int row = row_begin; row < row_end; ++row) {
+      rc.b = row / oh;
+      rc.oy = row % oh;
+      const TapRange rows = valid_taps(rc.oy, g.sh, g.ph, g.kh, g.ih);
+      rc.i0 = rows.begin;
+      rc.i1 = rows.end;
+      rc.src_image =
+          reinterpret_cast<const char*>(a.src) + static_cast<ptrdiff_t>(rc.b) * g.ih * rc.src_row_bytes;
+      rc.dst_row = static_cast<char*>(a.dst) + static_cast<ptrdiff_t>(row) * g.ow() * px_bytes;
+      switch (nv) {
+        case 1:
+          run_group<1>(rc, st, wg, pg, ox_begin, ox_end, off);
+          break;
+        case 2:
+          run_group<2>(rc, st, wg, pg, ox_begin, ox_end, off);
+          break;
+        case 3:
+          run_group<3>(rc, st, wg, pg, ox_begin, ox_end, off);
+          break;
+        default:
+          run_group<4>(rc, st, wg, pg, ox_begin, ox_end, off);
+          break;
+      }
     }
   }
+}
+
+}  // namespace
+
+void avx512_6x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin,
+                            int oc_end) {
+  const int row = b * a.g.oh() + oy;
+  run_rows(a, row, row + 1, ox_begin, ox_end, oc_begin, oc_end);
 }
 
 void avx512_6x4_run(const BConv2dArgs& a, int row_begin, int row_end) {
   if (is_pointwise(a.g)) {
     // Output pixel p reads input pixel p: the rows form one run of pixels, tiled across row ends.
-    avx512_6x4_run_segment(as_pixel_run(a), 0, 0, row_begin * a.g.ow(), row_end * a.g.ow(), 0, a.g.oc);
+    run_rows(as_pixel_run(a), 0, 1, row_begin * a.g.ow(), row_end * a.g.ow(), 0, a.g.oc);
     return;
   }
-  const int oh = a.g.oh();
-  for (int row = row_begin; row < row_end; ++row) {
-    avx512_6x4_run_segment(a, row / oh, row % oh, 0, a.g.ow(), 0, a.g.oc);
-  }
+  run_rows(a, row_begin, row_end, 0, a.g.ow(), 0, a.g.oc);
 }
 
 }  // namespace bnnkit::kernels::bconv2d_detail

@@ -3,7 +3,8 @@
 // Every optimized variant walks one output row at a time and splits it the same way:
 //   - the kernel rows i in [i0, i1) that land inside the image are the same for every pixel of the row, so a
 //     top/bottom edge row just runs fewer kernel rows (padded taps are skipped, never read);
-//   - the interior columns, whose whole kw-wide window is inside the image, share one tap range j in [0, kw) and
+//   - the interior columns, whose whole kw-wide window is inside the image, share one tap range j in [0, kw)
+//   and
 //     are computed in register tiles of several pixels;
 //   - the few edge columns get their own tap range [j0, j1) and run one pixel at a time.
 // Skipping the padded taps gives Padding::kZero directly (a padded tap contributes 0). Padding::kOne is the
@@ -44,8 +45,8 @@ inline TapRange interior_cols(const ConvGeometry& g, int lo, int hi) {
   return {b, std::max(b, e)};
 }
 
-// A 1x1, stride-1, unpadded convolution maps output pixel p to input pixel p (oh = ih, ow = iw), so any range of
-// output rows, across images too, is one contiguous run of pixels: a dense layer over n * oh * ow rows.
+// A 1x1, stride-1, unpadded convolution maps output pixel p to input pixel p (oh = ih, ow = iw), so any range
+// of output rows, across images too, is one contiguous run of pixels: a dense layer over n * oh * ow rows.
 inline bool is_pointwise(const ConvGeometry& g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0;
 }
@@ -59,8 +60,8 @@ inline BConv2dArgs as_pixel_run(const BConv2dArgs& a) {
   return r;
 }
 
-// Largest kh * kw * ic the variants accept: accumulators, bases and thresholds then stay far from int32 limits
-// (thresholds are clamped to +-2^29, which keeps base - threshold inside int32).
+// Largest kh * kw * ic the variants accept: accumulators, bases and thresholds then stay far from int32
+// limits (thresholds are clamped to +-2^29, which keeps base - threshold inside int32).
 inline constexpr long long kMaxTapBits = 1LL << 28;
 
 inline bool too_deep(const ConvGeometry& g) {

@@ -1,16 +1,17 @@
-// bconv2d in plain C++ for CPUs without AVX2 (and non-x86 CPUs): direct convolution, 2 output pixels x 4 output
-// channels per register tile, 64-bit words.
+// bconv2d in plain C++ for CPUs without AVX2 (and non-x86 CPUs): direct convolution, 2 output pixels x 4
+// output channels per register tile, 64-bit words.
 //
-// The same walk as the SIMD variants (direct_conv.h): padded taps are skipped, interior pixels go in tiles, and
-// each activation/weight word loaded feeds 4 or 2 popcounts instead of the reference's 1.
+// The same walk as the SIMD variants (direct_conv.h): padded taps are skipped, interior pixels go in tiles,
+// and each activation/weight word loaded feeds 4 or 2 popcounts instead of the reference's 1.
 //
-// Popcount: where the compiler has a popcount instruction (-mpopcnt, AArch64) std::popcount is used. Otherwise
-// (a baseline x86-64 build, which the kernels library is) std::popcount becomes a libgcc call, so the kernel
-// uses the SWAR bit-slice count of "Hacker's Delight" (Warren, 5-1) but stops at byte counts: the byte lanes of
-// up to 31 words are summed before one horizontal reduction, which saves most of the per-word work.
+// Popcount: where the compiler has a popcount instruction (-mpopcnt, AArch64) std::popcount is used.
+// Otherwise (a baseline x86-64 build, which the kernels library is) std::popcount becomes a libgcc call, so
+// the kernel uses the SWAR bit-slice count of "Hacker's Delight" (Warren, 5-1) but stops at byte counts: the
+// byte lanes of up to 31 words are summed before one horizontal reduction, which saves most of the per-word
+// work.
 //
-// Weights stay in the reference layout [oc][kh][kw][words] (pack_weights copies them): within one kernel row the
-// taps of one output channel are already contiguous, which is all this tile needs.
+// Weights stay in the reference layout [oc][kh][kw][words] (pack_weights copies them): within one kernel row
+// the taps of one output channel are already contiguous, which is all this tile needs.
 #include <algorithm>
 #include <bit>
 #include <cstddef>
@@ -56,13 +57,13 @@ constexpr int kFlushWords = 31;
 #endif
 
 struct TileArgs {
-  const Word* src;       // first pixel at tap (i0, j0)
-  ptrdiff_t src_px;      // words between tile pixels
-  ptrdiff_t src_row;     // words between input rows
-  int rows, steps;       // kernel rows; words per kernel row
-  const Word* w;         // channel o0's weights at (i0, j0)
-  ptrdiff_t w_oc;        // words between output channels
-  ptrdiff_t w_row;       // words between kernel rows
+  const Word* src;    // first pixel at tap (i0, j0)
+  ptrdiff_t src_px;   // words between tile pixels
+  ptrdiff_t src_row;  // words between input rows
+  int rows, steps;    // kernel rows; words per kernel row
+  const Word* w;      // channel o0's weights at (i0, j0)
+  ptrdiff_t w_oc;     // words between output channels
+  ptrdiff_t w_row;    // words between kernel rows
 };
 
 // pc[m][n] = popcount sum of pixel m against channel n (n < nr).
@@ -75,14 +76,20 @@ inline void tile(const TileArgs& t, int pc[MR][kNr]) {
     const Word* w = t.w + r * t.w_row;
     for (int s = 0; s < t.steps; ++s) {
       Word wv[NR];
+#pragma GCC unroll 4
       for (int n = 0; n < NR; ++n) wv[n] = w[n * t.w_oc + s];
+#pragma GCC unroll 4
       for (int m = 0; m < MR; ++m) {
         const Word x = a[m * t.src_px + s];
+#pragma GCC unroll 4
         for (int n = 0; n < NR; ++n) c[m][n].add(x ^ wv[n]);
       }
       if (++pending == kFlushWords) {
-        for (auto& row : c)
-          for (auto& cc : row) cc.flush();
+#pragma GCC unroll 4
+        for (int m = 0; m < MR; ++m) {
+#pragma GCC unroll 4
+          for (int n = 0; n < NR; ++n) c[m][n].flush();
+        }
         pending = 0;
       }
     }
@@ -157,7 +164,8 @@ void portable_2x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin,
     auto run = [&](int ox, int mr, int j0, int j1) {
       t.steps = (j1 - j0) * icw;
       const bool empty = t.rows <= 0 || t.steps <= 0;
-      t.src = empty ? src_image : src_image + iy0 * src_row + static_cast<ptrdiff_t>(ox * g.sw - g.pw + j0) * icw;
+      t.src =
+          empty ? src_image : src_image + iy0 * src_row + static_cast<ptrdiff_t>(ox * g.sw - g.pw + j0) * icw;
       // Padding::kOne: each skipped tap adds ic - 2 * popcount(w); Padding::kZero: skipped taps add nothing.
       const int valid = rows.size() * (j1 - j0);
       const int base = (a.padding == Padding::kZero ? valid : taps) * g.ic;

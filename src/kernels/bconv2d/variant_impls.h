@@ -17,18 +17,21 @@ namespace bnnkit::kernels::bconv2d_detail {
 size_t avx512_6x4_packed_weight_words(const ConvGeometry& g);
 void avx512_6x4_pack_weights(const ConvGeometry& g, const Word* reference_weights, Word* packed);
 void avx512_6x4_run(const BConv2dArgs& a, int row_begin, int row_end);
-void avx512_6x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin, int oc_end);
+void avx512_6x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin,
+                            int oc_end);
 
 // avx2_4x2.cc
 size_t avx2_4x2_packed_weight_words(const ConvGeometry& g);
 void avx2_4x2_pack_weights(const ConvGeometry& g, const Word* reference_weights, Word* packed);
 void avx2_4x2_run(const BConv2dArgs& a, int row_begin, int row_end);
-void avx2_4x2_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin, int oc_end);
+void avx2_4x2_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin,
+                          int oc_end);
 
 // portable_2x4.cc
 size_t portable_2x4_packed_weight_words(const ConvGeometry& g);
 void portable_2x4_pack_weights(const ConvGeometry& g, const Word* reference_weights, Word* packed);
 void portable_2x4_run(const BConv2dArgs& a, int row_begin, int row_end);
-void portable_2x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin, int oc_end);
+void portable_2x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin,
+                              int oc_end);
 
 }  // namespace bnnkit::kernels::bconv2d_detail

@@ -33,7 +33,9 @@ BConv2dArgs as_conv(const BDenseArgs& d) {
   return a;
 }
 
-const char* rejects_none(int, int, OutputKind) { return nullptr; }
+const char* rejects_none(int, int, OutputKind) {
+  return nullptr;
+}
 const char* rejects_direct(int ic, int oc, OutputKind) {
   return too_deep(as_conv(1, ic, oc)) ? "needs ic < 2^28" : nullptr;
 }
@@ -54,14 +56,18 @@ struct Adapter {
 using Avx512 = Adapter<avx512_6x4_packed_weight_words, avx512_6x4_pack_weights, avx512_6x4_run_segment>;
 using Avx2 = Adapter<avx2_4x2_packed_weight_words, avx2_4x2_pack_weights, avx2_4x2_run_segment>;
 #endif
-using Portable = Adapter<portable_2x4_packed_weight_words, portable_2x4_pack_weights, portable_2x4_run_segment>;
+using Portable =
+    Adapter<portable_2x4_packed_weight_words, portable_2x4_pack_weights, portable_2x4_run_segment>;
 
-size_t reference_words(int ic, int oc) { return static_cast<size_t>(oc) * words_for(ic); }
+size_t reference_words(int ic, int oc) {
+  return static_cast<size_t>(oc) * words_for(ic);
+}
 void reference_pack(int ic, int oc, const Word* ref, Word* packed) {
   std::memcpy(packed, ref, reference_words(ic, oc) * sizeof(Word));
 }
 
-// The avx*_ kernels are compiled (with their ISA flags) on x86-64 only; elsewhere the list starts at portable.
+// The avx*_ kernels are compiled (with their ISA flags) on x86-64 only; elsewhere the list starts at
+// portable.
 constexpr BDenseVariant kVariants[] = {
 #if defined(__x86_64__)
     {"avx512_6x4", Isa::kAvx512, rejects_direct, Avx512::words, Avx512::pack, Avx512::run},
@@ -73,7 +79,9 @@ constexpr BDenseVariant kVariants[] = {
 
 }  // namespace
 
-std::span<const BDenseVariant> bdense_variants() { return kVariants; }
+std::span<const BDenseVariant> bdense_variants() {
+  return kVariants;
+}
 
 const BDenseVariant& bdense_select(int ic, int oc, OutputKind out, Isa max_isa) {
   const auto list = bdense_variants();

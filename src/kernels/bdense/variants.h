@@ -6,8 +6,8 @@
 // kernel's layout for kh = kw = 1.
 //
 // run() has the contract of bdense_reference: rows [n_begin, n_end) x output channels [oc_begin, oc_end), the
-// exact same bytes, never allocates, writes nothing else (for kBits, oc_begin % 64 == 0 and oc_end % 64 == 0 or
-// oc_end == oc).
+// exact same bytes, never allocates, writes nothing else (for kBits, oc_begin % 64 == 0 and oc_end % 64 == 0
+// or oc_end == oc).
 #pragma once
 
 #include <cstddef>
@@ -24,7 +24,8 @@ struct BDenseVariant {
   Isa isa;           // minimum ISA
   // nullptr if this variant handles the problem, else a short reason ("needs ...").
   const char* (*rejects)(int ic, int oc, OutputKind out);
-  // Words of the variant's packed weight layout; pack_weights converts the reference layout [oc][words_for(ic)].
+  // Words of the variant's packed weight layout; pack_weights converts the reference layout
+  // [oc][words_for(ic)].
   size_t (*packed_weight_words)(int ic, int oc);
   void (*pack_weights)(int ic, int oc, const Word* reference_weights, Word* packed);
   // Same contract as bdense_reference, with args.weights pointing at the packed layout.

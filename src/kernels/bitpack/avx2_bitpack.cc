@@ -16,7 +16,9 @@ inline __m256i lanes_of(int count) {
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-inline unsigned lane_bits(int count) { return count >= kLanes ? 0xffu : (1u << count) - 1; }
+inline unsigned lane_bits(int count) {
+  return count >= kLanes ? 0xffu : (1u << count) - 1;
+}
 
 }  // namespace
 
@@ -62,8 +64,10 @@ void quant2bit_avx2_8(const Quant2BitArgs& a, int64_t row_begin, int64_t row_end
         const int c = w * kWordBits + v * kLanes;
         if (c >= a.channels) break;
         const int count = a.channels - c;
-        const __m256 x = count >= kLanes ? _mm256_loadu_ps(src + c) : _mm256_maskload_ps(src + c, lanes_of(count));
-        const __m256 xc = _mm256_min_ps(_mm256_max_ps(x, minus_one), one);  // NaN -> -1 (see avx512_bitpack.cc)
+        const __m256 x =
+            count >= kLanes ? _mm256_loadu_ps(src + c) : _mm256_maskload_ps(src + c, lanes_of(count));
+        const __m256 xc =
+            _mm256_min_ps(_mm256_max_ps(x, minus_one), one);  // NaN -> -1 (see avx512_bitpack.cc)
         const __m256 y = _mm256_add_ps(_mm256_mul_ps(_mm256_add_ps(xc, one), one_half), half);
         const auto ge1 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(y, one, _CMP_GE_OQ)));
         const auto ge2 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(y, two, _CMP_GE_OQ)));

@@ -38,7 +38,8 @@ void bitpack_avx512_16(const BitpackArgs& a, int64_t row_begin, int64_t row_end)
         if (c >= a.channels) break;
         const __mmask16 lanes = lanes_of(a.channels - c);
         const __m512 x = _mm512_maskz_loadu_ps(lanes, src + c);
-        const __m512 t = a.threshold != nullptr ? _mm512_maskz_loadu_ps(lanes, a.threshold + c) : _mm512_setzero_ps();
+        const __m512 t =
+            a.threshold != nullptr ? _mm512_maskz_loadu_ps(lanes, a.threshold + c) : _mm512_setzero_ps();
         const __mmask16 minus = _mm512_mask_cmp_ps_mask(lanes, x, t, _CMP_NGE_UQ);
         word |= static_cast<uint64_t>(minus) << (v * kLanes);
       }

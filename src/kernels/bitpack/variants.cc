@@ -40,12 +40,24 @@ const V* find(std::span<const V> list, std::string_view name) {
 
 }  // namespace
 
-std::span<const BitpackVariant> bitpack_variants() { return kBitpack; }
-const BitpackVariant& bitpack_select(Isa max_isa) { return select(bitpack_variants(), max_isa); }
-const BitpackVariant* bitpack_find(std::string_view name) { return find(bitpack_variants(), name); }
+std::span<const BitpackVariant> bitpack_variants() {
+  return kBitpack;
+}
+const BitpackVariant& bitpack_select(Isa max_isa) {
+  return select(bitpack_variants(), max_isa);
+}
+const BitpackVariant* bitpack_find(std::string_view name) {
+  return find(bitpack_variants(), name);
+}
 
-std::span<const Quant2BitVariant> quant2bit_variants() { return kQuant2Bit; }
-const Quant2BitVariant& quant2bit_select(Isa max_isa) { return select(quant2bit_variants(), max_isa); }
-const Quant2BitVariant* quant2bit_find(std::string_view name) { return find(quant2bit_variants(), name); }
+std::span<const Quant2BitVariant> quant2bit_variants() {
+  return kQuant2Bit;
+}
+const Quant2BitVariant& quant2bit_select(Isa max_isa) {
+  return select(quant2bit_variants(), max_isa);
+}
+const Quant2BitVariant* quant2bit_find(std::string_view name) {
+  return find(quant2bit_variants(), name);
+}
 
 }  // namespace bnnkit::kernels

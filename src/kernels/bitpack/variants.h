@@ -1,6 +1,6 @@
-// Variants of the float -> bit-plane quantizers of bitpack.h: one ordered list per op, best first, "reference"
-// last. Each run() has the contract of its reference (rows [row_begin, row_end), exact same words including
-// the zero tail bits, never allocates).
+// Variants of the float -> bit-plane quantizers of bitpack.h: one ordered list per op, best first,
+// "reference" last. Each run() has the contract of its reference (rows [row_begin, row_end), exact same words
+// including the zero tail bits, never allocates).
 //
 //   name        isa        how
 //   avx512_16   kAvx512    16 floats per compare (VCMPPS into a k-mask); 4 masks form a word with KUNPCK

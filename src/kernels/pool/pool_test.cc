@@ -1,4 +1,5 @@
-// Tests of the pool references against an explicitly padded copy of the input:
+// Tests of the pool references against an explicitly padded copy of the input (padding before and after the
+// input may differ, as TF/Flax "SAME" pads):
 //  - avg: the mean in double within |y - exact| <= (K + 2) * 2^-24 * sum|x| / count * 1.01 (K taps), and the
 //    documented float order replayed over the padded copy (padding holds +0), bit for bit;
 //  - max: exact, against std::max over the inside taps (all-negative data catch a zero-padded max);
@@ -61,15 +62,16 @@ void expect_slices_match(int rows, size_t row_elems, const std::vector<float>& f
   }
 }
 
-// The input copied into a zero-filled [n][ih + 2ph][iw + 2pw][ic] buffer, with a matching inside mask.
+// The input copied into a zero-filled [n][ph + ih + ph_end][pw + iw + pw_end][ic] buffer, with a matching
+// inside mask.
 struct Padded {
   int hp, wp;
   std::vector<float> v;
   std::vector<uint8_t> inside;
 };
 
-Padded pad(const ConvGeometry& g, const std::vector<float>& src) {
-  Padded p{g.ih + 2 * g.ph, g.iw + 2 * g.pw, {}, {}};
+Padded pad(const ConvGeometry& g, int ph_end, int pw_end, const std::vector<float>& src) {
+  Padded p{g.ph + g.ih + ph_end, g.pw + g.iw + pw_end, {}, {}};
   p.v.assign(static_cast<size_t>(g.n) * p.hp * p.wp * g.ic, 0.0f);
   p.inside.assign(p.v.size(), 0);
   for (int b = 0; b < g.n; ++b)
@@ -87,26 +89,34 @@ struct Window {
   int kh, sh, ph;
 };
 
-std::string describe(const ConvGeometry& g) {
+std::string describe(const ConvGeometry& g, int ph_end, int pw_end) {
   std::ostringstream s;
   s << "n" << g.n << "ih" << g.ih << "iw" << g.iw << "ic" << g.ic << "kh" << g.kh << "kw" << g.kw << "sh"
-    << g.sh << "sw" << g.sw << "ph" << g.ph << "pw" << g.pw;
+    << g.sh << "sw" << g.sw << "ph" << g.ph << "pw" << g.pw << "ph_end" << ph_end << "pw_end" << pw_end;
   return s.str();
 }
 
-void check_pools(const ConvGeometry& g, uint64_t salt, bool all_negative) {
-  SCOPED_TRACE(describe(g));
+// ph_end / pw_end: padding after the input, -1 = symmetric. The expected output size is counted from the
+// padded copy (how many windows fit in it), independently of the kernel's formula.
+void check_pools(const ConvGeometry& g, uint64_t salt, bool all_negative, int ph_end = -1, int pw_end = -1) {
+  SCOPED_TRACE(describe(g, ph_end, pw_end));
   auto rng = testing::make_rng(salt);
   const auto src = uniform(rng, static_cast<size_t>(g.n) * g.ih * g.iw * g.ic, all_negative ? -2.0f : -1.0f,
                            all_negative ? -1.0f : 1.0f);
-  const Padded p = pad(g, src);
-  const int oh = g.oh(), ow = g.ow();
+  const Padded p = pad(g, ph_end < 0 ? g.ph : ph_end, pw_end < 0 ? g.pw : pw_end, src);
+  int oh = 0, ow = 0;
+  while (oh * g.sh + g.kh <= p.hp) ++oh;
+  while (ow * g.sw + g.kw <= p.wp) ++ow;
+  const int out_rows = g.n * oh;
   const size_t out_size = static_cast<size_t>(g.n) * oh * ow * g.ic;
   for (bool include : {true, false}) {
     SCOPED_TRACE(include ? "count_include_pad" : "exclude pad");
     std::vector<float> avg(out_size, kNaN);
-    const AvgPool2dArgs a{g, include, src.data(), avg.data()};
-    avg_pool2d_reference(a, 0, g.out_rows());
+    const AvgPool2dArgs a{g, include, src.data(), avg.data(), ph_end, pw_end};
+    ASSERT_EQ(a.oh(), oh);
+    ASSERT_EQ(a.ow(), ow);
+    ASSERT_EQ(a.out_rows(), out_rows);
+    avg_pool2d_reference(a, 0, out_rows);
     size_t o = 0;
     for (int b = 0; b < g.n; ++b)
       for (int oy = 0; oy < oh; ++oy)
@@ -131,7 +141,7 @@ void check_pools(const ConvGeometry& g, uint64_t salt, bool all_negative) {
             ASSERT_TRUE(same_bits(avg[o], replay / static_cast<float>(count))) << "output " << o;
           }
     if (out_size > 1) expect_varied(avg);
-    expect_slices_match(g.out_rows(), static_cast<size_t>(ow) * g.ic, avg, [&](float* d, int s, int e) {
+    expect_slices_match(out_rows, static_cast<size_t>(ow) * g.ic, avg, [&](float* d, int s, int e) {
       AvgPool2dArgs sa = a;
       sa.dst = d;
       avg_pool2d_reference(sa, s, e);
@@ -139,8 +149,10 @@ void check_pools(const ConvGeometry& g, uint64_t salt, bool all_negative) {
   }
 
   std::vector<float> mx(out_size, kNaN), want(out_size);
-  const MaxPool2dArgs m{g, src.data(), mx.data()};
-  max_pool2d_reference(m, 0, g.out_rows());
+  const MaxPool2dArgs m{g, src.data(), mx.data(), ph_end, pw_end};
+  ASSERT_EQ(m.oh(), oh);
+  ASSERT_EQ(m.ow(), ow);
+  max_pool2d_reference(m, 0, out_rows);
   size_t o = 0;
   for (int b = 0; b < g.n; ++b)
     for (int oy = 0; oy < oh; ++oy)
@@ -159,7 +171,7 @@ void check_pools(const ConvGeometry& g, uint64_t salt, bool all_negative) {
         }
   EXPECT_EQ(std::memcmp(mx.data(), want.data(), out_size * sizeof(float)), 0);
   if (out_size > 1) expect_varied(mx);
-  expect_slices_match(g.out_rows(), static_cast<size_t>(ow) * g.ic, mx, [&](float* d, int s, int e) {
+  expect_slices_match(out_rows, static_cast<size_t>(ow) * g.ic, mx, [&](float* d, int s, int e) {
     MaxPool2dArgs sm = m;
     sm.dst = d;
     max_pool2d_reference(sm, s, e);
@@ -191,6 +203,44 @@ TEST(PoolReference, RectangularWindowsAndHeads) {
   check_pools(ConvGeometry{2, 6, 5, 5, 5, 3, 1, 2, 1, 1, 0}, 905, false);  // ph != pw
   check_pools(ConvGeometry{1, 5, 7, 16, 16, 1, 3, 1, 2, 0, 1}, 906, true);
   check_pools(ConvGeometry{2, 7, 8, 3, 3, 3, 5, 2, 1, 1, 2}, 907, false);
+}
+
+// Padding after the input that differs from the padding before it: every window size and stride with every
+// combination of before/after padding below the window, on even and odd inputs.
+TEST(PoolReference, AsymmetricPaddingSweep) {
+  uint64_t salt = 2000;
+  for (int k : {1, 2, 3, 4})
+    for (int stride : {1, 2, 3})
+      for (int before = 0; before < k; ++before)
+        for (int after = 0; after < k; ++after)
+          for (int size : {4, 5, 8}) {
+            if (size + before + after < k) continue;
+            ++salt;
+            // Rows pad (before, after), columns (after, before).
+            const ConvGeometry g{2, size, size + 1, 5, 5, k, k, stride, stride, before, after};
+            check_pools(g, salt, (salt % 3) == 0, after, before);
+          }
+}
+
+// TF/Flax "SAME" for PokeBNN's shortcut pool, 3x3/2 on an even input: total padding 1, none before, 1 after,
+// every window divided by 9 (flax.linen.avg_pool's count_include_pad = True). On a 4x4 map of ones the
+// windows start at rows/columns 0 and 2, and the second one hangs one row/column over the edge.
+TEST(PoolReference, FlaxSameAvgPool) {
+  const std::vector<float> ones(16, 1.0f);
+  std::vector<float> out(4, kNaN);
+  const AvgPool2dArgs a{ConvGeometry{1, 4, 4, 1, 1, 3, 3, 2, 2, 0, 0}, true, ones.data(), out.data(), 1, 1};
+  ASSERT_EQ(a.oh(), 2);
+  ASSERT_EQ(a.ow(), 2);
+  avg_pool2d_reference(a, 0, a.out_rows());
+  EXPECT_EQ(out[0], 1.0f);
+  EXPECT_EQ(out[1], 6.0f / 9.0f);
+  EXPECT_EQ(out[2], 6.0f / 9.0f);
+  EXPECT_EQ(out[3], 4.0f / 9.0f);
+  // Symmetric padding 0 would give only one window per axis: (4 - 3) / 2 + 1 = 1.
+  EXPECT_EQ((AvgPool2dArgs{ConvGeometry{1, 4, 4, 1, 1, 3, 3, 2, 2, 0, 0}}.oh()), 1);
+  // 56 -> 28 and 7 -> 4 (odd: SAME pads 1 on both sides, the symmetric case).
+  EXPECT_EQ(pool_out_dim(56, 3, 2, 0, 1), 28);
+  EXPECT_EQ(pool_out_dim(7, 3, 2, 1, -1), 4);
 }
 
 // Corner of a 3x3 / pad 1 window over ones: 4 inside taps, so 4/9 with count_include_pad and 1 without.

@@ -10,7 +10,7 @@ namespace bnnkit::kernels {
 
 void avg_pool2d_reference(const AvgPool2dArgs& a, int row_begin, int row_end) {
   const ConvGeometry& g = a.g;
-  const int oh = g.oh(), ow = g.ow();
+  const int oh = a.oh(), ow = a.ow();
   for (int row = row_begin; row < row_end; ++row) {
     const int b = row / oh, oy = row % oh;
     for (int ox = 0; ox < ow; ++ox) {
@@ -37,7 +37,7 @@ void avg_pool2d_reference(const AvgPool2dArgs& a, int row_begin, int row_end) {
 
 void max_pool2d_reference(const MaxPool2dArgs& a, int row_begin, int row_end) {
   const ConvGeometry& g = a.g;
-  const int oh = g.oh(), ow = g.ow();
+  const int oh = a.oh(), ow = a.ow();
   for (int row = row_begin; row < row_end; ++row) {
     const int b = row / oh, oy = row % oh;
     for (int ox = 0; ox < ow; ++ox) {

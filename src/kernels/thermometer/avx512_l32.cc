@@ -20,9 +20,10 @@ void thermometer_avx512_l32(const ThermometerArgs& a, int64_t pixel_begin, int64
     const uint8_t* src = a.src + p * channels;
     auto* dst = reinterpret_cast<int32_t*>(a.dst + p * (row_dwords / 2));
     for (int c = 0; c < row_dwords; c += kLanes) {
-      const int valid = channels - c < kLanes ? channels - c : kLanes;   // > 0 except for the padding dword
+      const int valid = channels - c < kLanes ? channels - c : kLanes;  // > 0 except for the padding dword
       const int store = row_dwords - c < kLanes ? row_dwords - c : kLanes;
-      const auto lanes = static_cast<__mmask16>(valid <= 0 ? 0 : (valid == kLanes ? 0xffff : (1u << valid) - 1));
+      const auto lanes =
+          static_cast<__mmask16>(valid <= 0 ? 0 : (valid == kLanes ? 0xffff : (1u << valid) - 1));
       const auto stores = static_cast<__mmask16>(store == kLanes ? 0xffff : (1u << store) - 1);
       const __m512i px = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(lanes, src + c));
       const __m512i n = _mm512_srli_epi32(_mm512_add_epi32(px, round), 3);

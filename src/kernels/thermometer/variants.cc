@@ -5,8 +5,12 @@ namespace {
 
 using namespace thermometer_detail;
 
-const char* rejects_none(int, int) { return nullptr; }
-const char* rejects_not_32(int, int levels) { return levels == 32 ? nullptr : "needs levels == 32"; }
+const char* rejects_none(int, int) {
+  return nullptr;
+}
+const char* rejects_not_32(int, int levels) {
+  return levels == 32 ? nullptr : "needs levels == 32";
+}
 
 // avx512_* is compiled (with its ISA flags) on x86-64 only.
 constexpr ThermometerVariant kVariants[] = {
@@ -19,7 +23,9 @@ constexpr ThermometerVariant kVariants[] = {
 
 }  // namespace
 
-std::span<const ThermometerVariant> thermometer_variants() { return kVariants; }
+std::span<const ThermometerVariant> thermometer_variants() {
+  return kVariants;
+}
 
 const ThermometerVariant& thermometer_select(int channels, int levels, Isa max_isa) {
   const auto list = thermometer_variants();

@@ -1,6 +1,6 @@
 // Variants of the thermometer encoding of thermometer.h: one ordered list, best first, "reference" last. Each
-// run() has the contract of thermometer_reference (pixels [pixel_begin, pixel_end), exact same words including
-// the zero tail bits, never allocates).
+// run() has the contract of thermometer_reference (pixels [pixel_begin, pixel_end), exact same words
+// including the zero tail bits, never allocates).
 //
 //   name            isa        levels   how
 //   avx512_l32      kAvx512    32       16 channels per vector: n = (p + 4) >> 3, word = ~0u << n (VPSLLVD)
