@@ -21,13 +21,18 @@ namespace {
 namespace fs = std::filesystem;
 using bnnkit::Graph;
 
+// A scratch folder for the generated designs, removed when the test program exits.
 const fs::path& work() {
-  static const fs::path d = [] {
-    fs::path p = fs::temp_directory_path() / ("bnnkit_hls_test_" + std::to_string(::getpid()));
-    fs::create_directories(p);
-    return p;
-  }();
-  return d;
+  struct Scratch {
+    fs::path path = fs::temp_directory_path() / ("bnnkit_hls_test_" + std::to_string(::getpid()));
+    Scratch() { fs::create_directories(path); }
+    ~Scratch() {
+      std::error_code ec;
+      fs::remove_all(path, ec);
+    }
+  };
+  static const Scratch d;
+  return d.path;
 }
 
 bool have_gxx() {
@@ -178,9 +183,11 @@ TEST(Hls, RefusesWhatItCannotMap) {
   } catch (const bnnkit::Error& e) {
     EXPECT_NE(std::string(e.what()).find("'probs' (Softmax)"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(bnnkit::hw::generate_hls(bnnkit::zoo::build("fracbnn-tiny"), (work() / "bad").string(),
-                                        {.pack_bits = 16}),
+  const Graph tiny = bnnkit::zoo::build("fracbnn-tiny");
+  EXPECT_THROW(bnnkit::hw::generate_hls(tiny, (work() / "bad").string(), {.pack_bits = 16}), bnnkit::Error);
+  EXPECT_THROW(bnnkit::hw::generate_hls(tiny, (work() / "bad").string(), {.out_parallel = 12}),
                bnnkit::Error);
+  EXPECT_THROW(bnnkit::hw::generate_hls(tiny, (work() / "bad").string(), {.top = "bad name"}), bnnkit::Error);
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ class Estimator {
         if (t >= 0) consumers_[t].push_back(static_cast<int>(i));
     }
     for (const OpDef& op : g.ops)
-      if (std::holds_alternative<Quant2BitOp>(op.attrs))
+      if (std::holds_alternative<Quant2BitOp>(op.attrs) || std::holds_alternative<SignQuantOp>(op.attrs))
         quant_buffer_channels_ = std::max(quant_buffer_channels_, shape(op.inputs[0]).back());
   }
 
@@ -103,6 +103,15 @@ class Estimator {
 
  private:
   const std::vector<int>& shape(int t) const { return g_.tensors[t].shape; }
+  // Height, width and channels of a feature map [N, H, W, C], or of a vector [N, C] as a 1 x 1 map.
+  struct Hwc {
+    int h = 1, w = 1, c = 1;
+  };
+  Hwc hwc(int t) const {
+    const auto& s = shape(t);
+    if (s.size() == 4) return {s[1], s[2], s[3]};
+    return {1, 1, s.empty() ? 1 : s.back()};
+  }
   const OpDef* producer(int t) const { return producer_[t] < 0 ? nullptr : &g_.ops[producer_[t]]; }
   bool is_const(int t) const { return t >= 0 && g_.tensors[t].buffer >= 0; }
   int64_t depth() const { return p_.pipeline_depth; }
@@ -272,9 +281,9 @@ void Estimator::input_load(const OpDef& op, LayerHw& l) {
 void Estimator::quant2bit(const OpDef& op, LayerHw& l) {
   l.unit = "quant";
   if (p_.quant == QuantPass::kFused) return;
-  const auto& s = shape(op.inputs[0]);
-  const int channels = p_.quant == QuantPass::kBuffer ? quant_buffer_channels_ : s[3];
-  l.stage = cdiv(channels, p_.out_parallel) * (static_cast<int64_t>(s[1]) * s[2] + depth());
+  const Hwc s = hwc(op.inputs[0]);
+  const int channels = p_.quant == QuantPass::kBuffer ? quant_buffer_channels_ : s.c;
+  l.stage = cdiv(channels, p_.out_parallel) * (static_cast<int64_t>(s.h) * s.w + depth());
 }
 
 // A quantized shortcut: free on chip; spilled, the stage unit packs 4-bit values into 512-bit words (II = 2)
@@ -283,15 +292,15 @@ void Estimator::quant_uniform(const OpDef& op, LayerHw& l) {
   l.unit = "stage";
   if (!p_.shortcuts_off_chip) return;
   l.unit = "spill";
-  const auto& s = shape(op.outputs[0]);
+  const Hwc s = hwc(op.outputs[0]);
   const int bits = std::get<QuantUniformOp>(op.attrs).bits;
-  const int64_t bytes = cdiv(static_cast<int64_t>(s[1]) * s[2] * s[3] * bits, 8);
-  const RowTiles rt = row_tiles(s[1], 1, 0, p_.row_tile);
-  const int64_t tiles = cdiv(s[3], p_.out_parallel) * rt.tiles;
+  const int64_t bytes = cdiv(static_cast<int64_t>(s.h) * s.w * s.c * bits, 8);
+  const RowTiles rt = row_tiles(s.h, 1, 0, p_.row_tile);
+  const int64_t tiles = cdiv(s.c, p_.out_parallel) * rt.tiles;
   l.load =
       2 * axi_words(bytes) + cdiv(bytes, p_.ddr_bytes_per_cycle) + tiles * (p_.ddr_latency + 2 * depth());
   l.offchip_bytes = bytes;
-  max_spill_row_pixels_ = std::max<int64_t>(max_spill_row_pixels_, static_cast<int64_t>(s[2]));
+  max_spill_row_pixels_ = std::max<int64_t>(max_spill_row_pixels_, static_cast<int64_t>(s.w));
 }
 
 // The QuantUniform a shortcut operand of `add` comes from, through pools and channel duplication, or null.
@@ -316,14 +325,14 @@ void Estimator::add(const OpDef& op, LayerHw& l) {
   const OpDef* src = spilled_shortcut_source(op);
   if (src == nullptr) return;
   l.unit = "spill";
-  const auto& s = shape(src->outputs[0]);
+  const Hwc s = hwc(src->outputs[0]);
   const int bits = std::get<QuantUniformOp>(src->attrs).bits;
-  const int channels = shape(op.outputs[0])[3];
-  const int lanes = std::min(p_.out_parallel, s[3]);
+  const int channels = hwc(op.outputs[0]).c;
+  const int lanes = std::min(p_.out_parallel, s.c);
   const int64_t n_ot = cdiv(channels, p_.out_parallel);
-  const RowTiles rt = row_tiles(s[1], 1, 0, p_.row_tile);
-  const int64_t rows_read = p_.row_tile > 0 ? s[1] + rt.tiles : s[1];  // one extra row per tile
-  const int64_t pixels = n_ot * rows_read * s[2];
+  const RowTiles rt = row_tiles(s.h, 1, 0, p_.row_tile);
+  const int64_t rows_read = p_.row_tile > 0 ? s.h + rt.tiles : s.h;  // one extra row per tile
+  const int64_t pixels = n_ot * rows_read * s.w;
   const int64_t bytes = cdiv(pixels * lanes * bits, 8);
   l.load = n_ot * rt.tiles * (p_.ddr_latency + 2 * depth()) + cdiv(bytes, p_.ddr_bytes_per_cycle) +
            axi_words(bytes) + pixels;
@@ -335,11 +344,11 @@ void Estimator::add(const OpDef& op, LayerHw& l) {
 void Estimator::avg_pool(const OpDef& op, LayerHw& l) {
   l.unit = "pool";
   const auto& w = std::get<AvgPoolOp>(op.attrs).window;
-  const auto& s = shape(op.outputs[0]);
-  const int64_t n_ct = cdiv(s[3], p_.out_parallel);
+  const Hwc s = hwc(op.outputs[0]);
+  const int64_t n_ct = cdiv(s.c, p_.out_parallel);
   const int64_t taps = static_cast<int64_t>(w.kh) * w.kw + (p_.shortcuts_off_chip ? 0 : 1);
-  const RowTiles rt = row_tiles(s[1], 1, 0, p_.row_tile);
-  l.stage = n_ct * (static_cast<int64_t>(s[1]) * s[2] * taps + rt.tiles * depth());
+  const RowTiles rt = row_tiles(s.h, 1, 0, p_.row_tile);
+  l.stage = n_ct * (static_cast<int64_t>(s.h) * s.w * taps + rt.tiles * depth());
 }
 
 void Estimator::plan_memory(HwReport& r) const {
@@ -393,8 +402,9 @@ HwReport Estimator::run() {
       conv(op, l);
     } else if (std::holds_alternative<ThermometerOp>(op.attrs)) {
       input_load(op, l);
-    } else if (std::holds_alternative<Quant2BitOp>(op.attrs)) {
-      quant2bit(op, l);
+    } else if (std::holds_alternative<Quant2BitOp>(op.attrs) ||
+               std::holds_alternative<SignQuantOp>(op.attrs)) {
+      quant2bit(op, l);  // a sign quantizer is the same per-pixel pass with one output plane
     } else if (std::holds_alternative<QuantUniformOp>(op.attrs)) {
       quant_uniform(op, l);
     } else if (std::holds_alternative<AddOp>(op.attrs)) {
@@ -413,8 +423,8 @@ HwReport Estimator::run() {
       if (!p_.head_on_host) {
         if (std::holds_alternative<GlobalAvgPoolOp>(op.attrs)) {
           // cifar avgpool_8x8: per channel tile, one pixel of out_parallel channels per cycle.
-          const auto& s = shape(op.inputs[0]);
-          l.stage = cdiv(s[3], p_.out_parallel) * (static_cast<int64_t>(s[1]) * s[2] + depth());
+          const Hwc s = hwc(op.inputs[0]);
+          l.stage = cdiv(s.c, p_.out_parallel) * (static_cast<int64_t>(s.h) * s.w + depth());
         } else {
           // cifar matmul: one input per cycle, out_parallel output MACs in parallel.
           const auto& w = shape(op.inputs[1]);

@@ -5,6 +5,7 @@
 #include "hw/hls_gen.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -141,6 +142,14 @@ void Generator::check() const {
   if (wb_ != 32 && wb_ != 64) throw Error("hls: --pack must be 32 or 64");
   if (p_ < 1 || p_ > 256 || (p_ & (p_ - 1)) != 0)
     throw Error("hls: --parallel must be a power of two in [1, 256]");
+  const std::string& top = o_.top;
+  const bool ident =
+      !top.empty() && !std::isdigit(static_cast<unsigned char>(top[0])) &&
+      std::all_of(top.begin(), top.end(),
+                  [](char ch) { return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_'; }) &&
+      top.find("__") == std::string::npos;
+  if (!ident)
+    throw Error("hls: --top '" + top + "' is not a plain C identifier (letters, digits, single '_')");
   if (g_.inputs.size() != 1) throw Error("hls: the model must have exactly one input");
   const TensorDef& in = tensor(g_.inputs[0]);
   if (in.dtype != DType::kUInt8 || in.shape.size() != 4)

@@ -7,6 +7,7 @@
 #include "kernels/bdense/bdense.h"
 #include "kernels/bdense/variants.h"
 #include "kernels/bitpack/bitpack.h"
+#include "kernels/bitpack/variants.h"
 #include "kernels/conv2d/conv2d.h"
 #include "kernels/dense/dense.h"
 #include "kernels/elementwise/elementwise.h"
@@ -15,6 +16,7 @@
 #include "kernels/shape/shape.h"
 #include "kernels/softmax/softmax.h"
 #include "kernels/thermometer/thermometer.h"
+#include "kernels/thermometer/variants.h"
 
 namespace bnnkit::runtime {
 namespace {
@@ -115,20 +117,26 @@ Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, k::Isa isa) {
           [&](const ThermometerOp& a) {
             k::ThermometerArgs args{io.rows(0), io.channels(0), a.levels, io.u8(0),
                                     reinterpret_cast<k::Word*>(io.out(0).data)};
+            const k::ThermometerVariant& v = k::thermometer_select(args.channels, a.levels, isa);
+            n.kernel = v.name;
             n.rows = args.pixels;
             n.work = args.pixels * args.channels * a.levels;
-            n.fn = [args](int64_t b, int64_t e, int64_t*) { k::thermometer_reference(args, b, e); };
+            n.fn = [args, run = v.run](int64_t b, int64_t e, int64_t*) { run(args, b, e); };
           },
           [&](const SignQuantOp&) {
             k::BitpackArgs args{io.rows(0), io.channels(0), io.f32(0), io.f32(1),
                                 reinterpret_cast<k::Word*>(io.out(0).data)};
-            rowwise(n, args.rows, args.channels, args, k::bitpack_reference);
+            const k::BitpackVariant& v = k::bitpack_select(isa);
+            n.kernel = v.name;
+            rowwise(n, args.rows, args.channels, args, v.run);
           },
           [&](const Quant2BitOp&) {
             k::Quant2BitArgs args{io.rows(0), io.channels(0), io.f32(0),
                                   reinterpret_cast<k::Word*>(io.out(0).data),
                                   reinterpret_cast<k::Word*>(io.out(1).data)};
-            rowwise(n, args.rows, args.channels, args, k::quant2bit_reference);
+            const k::Quant2BitVariant& v = k::quant2bit_select(isa);
+            n.kernel = v.name;
+            rowwise(n, args.rows, args.channels, args, v.run);
           },
           [&](const QuantUniformOp& a) {
             k::QuantUniformArgs args{a.bits, a.lo, a.hi, io.channels(0), io.f32(0), io.out_f32()};

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -250,7 +251,7 @@ TEST(BConv2dVariantsData, OutputsAreNotDegenerate) {
   const Problem bits(g, Padding::kZero, OutputKind::kBits, rng);
   const auto b = bits.compute(bconv2d_reference, bits.weights.data(), {0, g.out_rows()});
   size_t ones = 0;
-  for (const unsigned char c : b) ones += static_cast<size_t>(__builtin_popcount(c));
+  for (const unsigned char c : b) ones += static_cast<size_t>(std::popcount(c));
   EXPECT_GT(ones, b.size() * 8 / 10);
   EXPECT_LT(ones, b.size() * 8 * 9 / 10);
   const Problem fl(g, Padding::kOne, OutputKind::kFloat, rng);
