@@ -1,0 +1,144 @@
+// bnnkit-train: the LibTorch half of the bnnkit CLI. `bnnkit train ...` and `bnnkit export ...` forward here,
+// so the engine-only `bnnkit` binary never loads LibTorch.
+//
+//   bnnkit-train train --config FILE [--data DIR] [--epochs N] [--out DIR] [--threads N] [--fresh] [--quiet]
+//   bnnkit-train export CHECKPOINT -o MODEL.bnn [--int32-taps]
+//   bnnkit-train parity CHECKPOINT MODEL.bnn [--data DIR] [--limit N] [--threads N]
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <string>
+
+#include "train/recipes/trainer.h"
+#if BNNKIT_TRAIN_HAVE_EXPORT
+#include "train/export/exporter.h"
+#include "train/export/parity.h"
+#endif
+
+namespace {
+
+struct TrainArgs {
+  std::string config, data, out;
+  int epochs = 0, threads = 0;
+  bool fresh = false, quiet = false;
+  std::string device = "cpu";
+};
+
+int run_train(const TrainArgs& a) {
+  bnnkit::train::TrainOptions o;
+  o.config = bnnkit::train::load_config(a.config);
+  o.data_dir = a.data;
+  o.out_dir = a.out;
+  o.epochs = a.epochs;
+  o.threads = a.threads;
+  o.fresh = a.fresh;
+  o.quiet = a.quiet;
+  o.device = a.device;
+  const auto r = bnnkit::train::run_training(o);
+  std::printf("test accuracy %.2f%%\n", 100.0 * r.accuracy);
+  return 0;
+}
+
+struct ExportArgs {
+  std::string checkpoint, output;
+  bool int32_taps = false;
+};
+
+int run_export(const ExportArgs& a) {
+#if BNNKIT_TRAIN_HAVE_EXPORT
+  bnnkit::train::ExportOptions o;
+  o.int32_taps = a.int32_taps;
+  const auto summary = bnnkit::train::export_checkpoint(a.checkpoint, a.output, o);
+  std::printf("%s\n", summary.c_str());
+  return 0;
+#else
+  std::fprintf(stderr, "bnnkit-train: this build has no exporter (include/bnnkit/graph.h was missing)\n");
+  return 2;
+#endif
+}
+
+struct ParityArgs {
+  std::string checkpoint, model, data = "/usr/share/datasets/fashion-mnist";
+  int64_t limit = 0;
+  int threads = 0;
+};
+
+int run_parity(const ParityArgs& a) {
+#if BNNKIT_TRAIN_HAVE_EXPORT
+  const auto r = bnnkit::train::check_parity(a.checkpoint, a.model, a.data, a.limit, a.threads);
+  std::printf(
+      "%lld images: engine accuracy %.2f%%, LibTorch eval %.2f%%, predictions agree on %lld (%.3f%%), max "
+      "|logit "
+      "diff| %.3g, engine %.0f img/s%s\n",
+      static_cast<long long>(r.images), 100 * r.engine_accuracy, 100 * r.trainer_accuracy,
+      static_cast<long long>(r.agree),
+      100.0 * static_cast<double>(r.agree) / static_cast<double>(std::max<int64_t>(r.images, 1)),
+      r.max_logit_diff, r.engine_images_per_s,
+      r.gate_density >= 0 ? (", gate density " + std::to_string(r.gate_density)).c_str() : "");
+  return 0;
+#else
+  std::fprintf(stderr, "bnnkit-train: this build has no engine (include/bnnkit/graph.h was missing)\n");
+  return 2;
+#endif
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"bnnkit-train: train binary neural networks with LibTorch and export them to .bnn"};
+  app.require_subcommand(1);
+
+  auto targs = std::make_shared<TrainArgs>();
+  auto* train =
+      app.add_subcommand("train", "Train a model from a JSON config (resumes from --out/checkpoint.pt)");
+  train->add_option("--config", targs->config, "JSON config (configs/*.json)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  train->add_option("--data", targs->data,
+                    "Directory with an IDX pair train-*/t10k-* (gz or not) or CIFAR-10 .bin");
+  train->add_option("--epochs", targs->epochs, "Epochs per stage (overrides the config)");
+  train->add_option("--out", targs->out, "Output directory (default runs/<name>)");
+  train->add_option("--threads", targs->threads, "Threads (0 = all cores)");
+  train->add_flag("--fresh", targs->fresh, "Ignore an existing checkpoint in the output directory");
+  train->add_flag("--quiet", targs->quiet, "No progress bar");
+  train->add_option("--device", targs->device, "cpu or cuda (needs a CUDA-enabled LibTorch)");
+  train->callback([targs] {
+    if (int rc = run_train(*targs)) throw CLI::RuntimeError(rc);
+  });
+
+  auto eargs = std::make_shared<ExportArgs>();
+  auto* exp = app.add_subcommand("export", "Export a checkpoint to a .bnn model file");
+  exp->add_option("checkpoint", eargs->checkpoint, "Checkpoint (.pt) written by train")
+      ->required()
+      ->check(CLI::ExistingFile);
+  exp->add_option("-o,--output", eargs->output, "Model file to write")->required();
+  exp->add_flag("--int32-taps", eargs->int32_taps,
+                "Debug: also output every binary layer's int32 accumulator as <layer>.acc");
+  exp->callback([eargs] {
+    if (int rc = run_export(*eargs)) throw CLI::RuntimeError(rc);
+  });
+
+  auto pargs = std::make_shared<ParityArgs>();
+  auto* par =
+      app.add_subcommand("parity", "Compare a checkpoint (LibTorch eval) with its exported model (engine)");
+  par->add_option("checkpoint", pargs->checkpoint, "Checkpoint (.pt or .raw)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  par->add_option("model", pargs->model, "Exported .bnn")->required()->check(CLI::ExistingFile);
+  par->add_option("--data", pargs->data, "Directory with t10k-* IDX files (or CIFAR-10 test_batch.bin)");
+  par->add_option("--limit", pargs->limit, "Only the first N test images");
+  par->add_option("--threads", pargs->threads, "Engine threads (0 = all cores)");
+  par->callback([pargs] {
+    if (int rc = run_parity(*pargs)) throw CLI::RuntimeError(rc);
+  });
+
+  try {
+    CLI11_PARSE(app, argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bnnkit-train: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
