@@ -8,8 +8,8 @@
 
 #include "bnnkit/bnnkit.h"
 #include "bnnkit_generated.h"
-#include "zoo/zoo.h"
 #include "test_util.h"
+#include "zoo/zoo.h"
 
 namespace bnnkit {
 namespace {
@@ -233,6 +233,28 @@ const std::vector<Malformed>& malformed_cases() {
       {"NegativeDimension", [] { return mutated([](Graph& g) { g.tensors[0].shape[1] = -28; }); },
        "non-positive dimension"},
       {"NoOutputs", [] { return mutated([](Graph& g) { g.outputs.clear(); }); }, "the model has no outputs"},
+      {"ChannelCountOverflow",
+       [] {
+         return mutated([](Graph& g) {
+           g.tensors[g.inputs[0]].shape = {1, 1, 1, 1 << 24};  // x 32 levels = 2^29 channels
+         });
+       },
+       "the output channel count would be 536870912 (at most 2^28)"},
+      {"OpTypeWithoutTable",
+       [] {
+         flatbuffers::FlatBufferBuilder b;
+         std::vector<int> io{0};
+         std::vector<int> shape{1, 2, 2, 1};
+         std::vector<flatbuffers::Offset<fb::Tensor>> tensors{
+             fb::CreateTensorDirect(b, "x", fb::DType::UInt8, &shape),
+             fb::CreateTensorDirect(b, "y", fb::DType::Bits, &shape)};
+         std::vector<int> out{1};
+         std::vector<flatbuffers::Offset<fb::Operator>> ops{
+             fb::CreateOperatorDirect(b, "t", fb::OpOptions::Thermometer, 0, &io, &out)};
+         b.Finish(fb::CreateModelDirect(b, kSchemaVersion, 0, &tensors, nullptr, &ops, &io, &out), "BNNK");
+         return std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+       },
+       "op 't' has no attributes"},
       {"WrongArity", [] { return mutated([](Graph& g) { g.ops[1].inputs.pop_back(); }); },
        "takes 4 inputs, got 3"},
   };

@@ -38,6 +38,9 @@ OpAttrs attrs_of(const fb::Operator& op, const std::string& origin, const std::s
   const auto pad = [&](fb::Padding p) {
     return checked_enum<Padding>(static_cast<int>(p), 1, origin, "op '" + name + "' padding");
   };
+  // The Verifier accepts a union whose type is set but whose table is absent; every accessor below needs it.
+  if (op.options_type() != fb::OpOptions::NONE && op.options() == nullptr)
+    fail(origin, "op '" + name + "' has no attributes");
   switch (op.options_type()) {
     case fb::OpOptions::Thermometer:
       return ThermometerOp{op.options_as_Thermometer()->levels()};

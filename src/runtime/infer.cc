@@ -129,6 +129,14 @@ int out_dim(int in, int k, int s, int p) {
   return (in + 2 * p - k) / s + 1;
 }
 
+// A computed dimension (channels × levels, a concatenation, a flattened row), checked before it can overflow
+// int.
+int grown_dim(const Checker& ck, int64_t v, const char* what) {
+  if (v > kMaxTensorElements)
+    ck.fail(std::string(what) + " would be " + std::to_string(v) + " (at most 2^28)");
+  return static_cast<int>(v);
+}
+
 // Binary conv or fractional conv: weights [OC, KH, KW, IC] bits.
 TensorSpec binary_conv(const Checker& ck, const TensorSpec& x, int w_index, const ConvAttrs& conv,
                        Padding padding, OutputKind kind) {
@@ -189,8 +197,12 @@ std::string shape_str(const std::vector<int>& shape) {
 }
 
 int64_t num_elements(const std::vector<int>& shape) {
+  // Saturates instead of overflowing: a hostile file may declare eight dimensions of 2^30.
   int64_t n = 1;
-  for (int d : shape) n *= d;
+  for (int d : shape) {
+    if (d > 0 && n > INT64_MAX / d) return INT64_MAX;
+    n *= d;
+  }
   return n;
 }
 
@@ -307,7 +319,9 @@ std::vector<TensorSpec> infer_outputs(const OpDef& op, const std::vector<const T
             const TensorSpec& x = ck.feature_map(0, "x", DType::kUInt8);
             ck.need(a.levels >= 1 && a.levels <= 256 && 256 % a.levels == 0,
                     "levels must divide 256 (got " + std::to_string(a.levels) + ")");
-            return {{DType::kBits, {x.shape[0], x.shape[1], x.shape[2], x.shape[3] * a.levels}}};
+            return {{DType::kBits,
+                     {x.shape[0], x.shape[1], x.shape[2],
+                      grown_dim(ck, int64_t{x.shape[3]} * a.levels, "the output channel count")}}};
           },
           [&](const SignQuantOp&) -> std::vector<TensorSpec> {
             const TensorSpec& x = channels_last(ck, 0, "x");
@@ -437,14 +451,14 @@ std::vector<TensorSpec> infer_outputs(const OpDef& op, const std::vector<const T
                     std::equal(a.shape.begin(), a.shape.end() - 1, b.shape.begin()),
                 "shapes differ outside the channels: " + shape_str(a.shape) + " and " + shape_str(b.shape));
             std::vector<int> s = a.shape;
-            s.back() += b.shape.back();
+            s.back() = grown_dim(ck, int64_t{a.shape.back()} + b.shape.back(), "the output channel count");
             return {{DType::kFloat32, s}};
           },
           [&](const ChannelDupOp& a) -> std::vector<TensorSpec> {
             const TensorSpec& x = channels_last(ck, 0, "x");
             ck.need(a.times >= 1 && a.times <= 64, "times must be in 1..64");
             std::vector<int> s = x.shape;
-            s.back() *= a.times;
+            s.back() = grown_dim(ck, int64_t{x.shape.back()} * a.times, "the output channel count");
             return {{DType::kFloat32, s}};
           },
           [&](const ChannelPadOp& a) -> std::vector<TensorSpec> {
@@ -479,7 +493,9 @@ std::vector<TensorSpec> infer_outputs(const OpDef& op, const std::vector<const T
           },
           [&](const FlattenOp&) -> std::vector<TensorSpec> {
             const TensorSpec& x = ck.feature_map(0, "x", DType::kFloat32);
-            return {{DType::kFloat32, {x.shape[0], x.shape[1] * x.shape[2] * x.shape[3]}}};
+            return {{DType::kFloat32,
+                     {x.shape[0],
+                      grown_dim(ck, int64_t{x.shape[1]} * x.shape[2] * x.shape[3], "the flattened row")}}};
           },
           [&](const SoftmaxOp&) -> std::vector<TensorSpec> {
             return {{DType::kFloat32, ck.matrix(0, "x", DType::kFloat32).shape}};
