@@ -22,8 +22,9 @@ enum class Outcome {
 };
 
 // Model-file bytes -> Model::from_bytes -> model_cost -> Session(batch 1, 1 thread) -> run twice on zero
-// inputs (outputs must be identical), then the same with the kernel ISA capped to "portable" (outputs must
-// equal the best ISA's; NaNs compare equal). Aborts on any mismatch.
+// inputs (outputs identical, inputs unchanged), then, for models under 1/8 of the work budget, once more with
+// the kernel ISA capped to "portable" (outputs equal to the best ISA's; NaNs compare equal). Aborts on any
+// mismatch.
 Outcome model_load(const uint8_t* data, size_t size);
 // Bytes -> maybe_gunzip -> parse_idx: the path of every IDX read (`bnnkit run --images`, `bnnkit eval`).
 Outcome idx(const uint8_t* data, size_t size);

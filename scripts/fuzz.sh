@@ -7,7 +7,8 @@
 # fuzz/regressions/TARGET. Crashes and leaks are minimised, timeouts and OOMs copied, into
 # fuzz/regressions/TARGET/, which tests/fuzz_regression_test.cc replays in CI. Prints one summary line
 # (executions, coverage, findings); the full log is build-fuzz/logs/TARGET.log. Exits 1 when there were findings.
-# Extra libFuzzer flags can be passed in FUZZ_FLAGS; BNNKIT_FUZZ_JOBS sets the build's parallelism (default 2).
+# Extra libFuzzer flags can be passed in FUZZ_FLAGS (e.g. "-fork=1 -ignore_crashes=1" to keep going past a known
+# crash and collect every one); BNNKIT_FUZZ_JOBS sets the build's parallelism (default 2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=build-fuzz
@@ -64,6 +65,12 @@ for f in "$artifacts"/*; do
   findings=$((findings + 1))
   case "$name" in
     crash-* | leak-*)
+      # Minimise the first few (a fork-mode run may hit one bug many times); copy the rest as they are.
+      if [ "$findings" -gt 3 ]; then
+        cp "$f" "$regressions/$name"
+        echo "finding: $regressions/$name (not minimised; see $log)"
+        continue
+      fi
       "$bin" -minimize_crash=1 -max_total_time=120 -timeout=10 -rss_limit_mb=2048 \
         -exact_artifact_path="$regressions/$name" "$f" >>"$build/logs/$target.minimize.log" 2>&1 || true
       [ -e "$regressions/$name" ] || cp "$f" "$regressions/$name"
@@ -73,7 +80,9 @@ for f in "$artifacts"/*; do
   echo "finding: $regressions/$name (see $log)"
 done
 
-execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -n 1)
-last=$(grep -E '^#[0-9]+' "$log" | grep -o 'cov: [0-9]* ft: [0-9]* corp: [0-9]*/[0-9a-zA-Z]*' | tail -n 1)
+# Plain mode ends with stat:: lines; fork mode (FUZZ_FLAGS="-fork=1 -ignore_crashes=1") only with "#N: cov: ..."
+execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -n 1 || true)
+[ -n "$execs" ] || execs=$(grep -oE '^#[0-9]+' "$log" | tr -d '#' | tail -n 1 || true)
+last=$(grep -E '^#[0-9]+' "$log" | grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+(/[0-9a-zA-Z]+)?' | tail -n 1 || true)
 echo "fuzz_$target: ${seconds}s, ${execs:-?} executions, ${last:-no coverage line}, $findings finding(s), libFuzzer exit $rc"
 [ "$findings" -eq 0 ] && [ "$rc" -eq 0 ]

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bnnkit/bnnkit.h"
@@ -77,6 +78,22 @@ TEST(FuzzRegression, SmallZooModelsAreWithinTheWorkBudget) {
     EXPECT_LE(w.activation_bytes, fuzz::kMaxFuzzActivationBytes) << arch;
     std::printf("[          ] %s: work %lld, activations %lld bytes\n", arch, static_cast<long long>(w.work),
                 static_cast<long long>(w.activation_bytes));
+  }
+}
+
+// Reproducers of findings whose fix is not in yet (fuzz/pending/<target>/, listed in docs/reliability.md):
+// they crash or trip UBSan today. Run with --gtest_also_run_disabled_tests after a fix, then move the files
+// into fuzz/regressions/<target>/.
+TEST(FuzzRegression, DISABLED_Pending) {
+  const std::pair<const char*, fuzz::Outcome (*)(const uint8_t*, size_t)> targets[] = {
+      {"model_load", fuzz::model_load}, {"idx", fuzz::idx}, {"png", fuzz::png}};
+  for (const auto& [target, entry] : targets) {
+    const fs::path d = fs::path(BNNKIT_SOURCE_DIR) / "fuzz" / "pending" / target;
+    if (!fs::is_directory(d)) continue;
+    for (const auto& e : fs::directory_iterator(d)) {
+      const std::vector<uint8_t> bytes = read_all(e.path());
+      EXPECT_NO_THROW(entry(bytes.data(), bytes.size())) << e.path();
+    }
   }
 }
 
