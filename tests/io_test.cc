@@ -75,7 +75,8 @@ TEST(Idx, Errors) {
               parse_idx(idx_bytes({2, 2}, {1, 2, 3}), "x");
             }),
             "'x': IDX header promises 4 bytes of data, file has 3");
-  EXPECT_EQ(error_of([] { parse_idx(idx_bytes({0}, {}), "x"); }), "'x': IDX dimension 0 is 0: the file holds no data");
+  EXPECT_EQ(error_of([] { parse_idx(idx_bytes({0}, {}), "x"); }),
+            "'x': IDX dimension 0 is 0: the file holds no data");
   EXPECT_EQ(error_of([] { read_idx("/nonexistent.idx"); }), "'/nonexistent.idx': no such file");
   // A truncated gzip stream.
   std::vector<uint8_t> big(10000, 3);

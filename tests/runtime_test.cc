@@ -9,8 +9,8 @@
 #include "bnnkit/bnnkit.h"
 #include "bnnkit/cost.h"
 #include "kernels/common/cpu_features.h"
-#include "zoo/zoo.h"
 #include "test_util.h"
+#include "zoo/zoo.h"
 
 namespace bnnkit {
 namespace {

@@ -130,8 +130,8 @@ void Session::Impl::plan_memory() {
     size_t bytes;
   };
   std::vector<int> first(slots.size(), -1), last(slots.size(), -2);
-  // Graph inputs and outputs are live for the whole run: a caller may run() again on the same inputs, and reads
-  // outputs after it.
+  // Graph inputs and outputs are live for the whole run: a caller may run() again on the same inputs, and
+  // reads outputs after it.
   for (int t : g.inputs) first[t] = -1, last[t] = nops;
   for (int i = 0; i < nops; ++i) {
     for (int t : g.ops[i].outputs) first[t] = i, last[t] = std::max(last[t], i);
