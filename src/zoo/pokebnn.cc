@@ -35,6 +35,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "zoo/random_params.h"
 #include "zoo/zoo.h"
 
 namespace bnnkit::zoo {
@@ -66,21 +67,10 @@ std::string multiplier_str(double m) {
   return s.find('.') == std::string::npos ? s + ".0" : s;
 }
 
-class PokeMaker {
+class PokeMaker : public RandomParams {
  public:
-  PokeMaker(GraphBuilder& b, uint64_t seed) : b_(b), rng_(seed) {}
+  using RandomParams::RandomParams;
 
-  std::vector<float> pm1(size_t n) {
-    std::vector<float> v(n);
-    for (auto& x : v) x = (rng_() & 1) ? -1.0f : 1.0f;
-    return v;
-  }
-  std::vector<float> normal(size_t n, float mean, float stddev) {
-    std::normal_distribution<float> d(mean, stddev);
-    std::vector<float> v(n);
-    for (auto& x : v) x = d(rng_);
-    return v;
-  }
   // N(0, stddev) values rounded onto a symmetric `bits`-bit grid: integers in [-(2^(bits-1) - 1),
   // 2^(bits-1) - 1] times a step chosen so that ±3σ spans the grid.
   std::vector<float> quantised(size_t n, int bits, float stddev) {
@@ -89,18 +79,6 @@ class PokeMaker {
     std::vector<float> v = normal(n, 0.0f, stddev);
     for (auto& x : v) x = std::clamp(std::nearbyint(x / step), -top, top) * step;
     return v;
-  }
-  int vec(const std::string& name, std::vector<float> v) {
-    const int n = static_cast<int>(v.size());
-    return b_.constant_f32(name, {n}, v);
-  }
-  // BN folded into the binary conv's output stage, for an accumulator of fan-in k: y ≈ N(0, 1).
-  FloatStage float_stage(const std::string& name, int oc, int k) {
-    const float s = 1.0f / std::sqrt(static_cast<float>(k));
-    return {vec(name + ".scale", normal(oc, s, 0.2f * s)), vec(name + ".bias", normal(oc, 0.0f, 0.2f))};
-  }
-  int binary_weights(const std::string& name, int oc, int k, int ic) {
-    return b_.constant_bits(name + ".weight", {oc, k, k, ic}, pm1(static_cast<size_t>(oc) * k * k * ic));
   }
   // A float conv whose weights and (fake-quantised) input are `bits` wide; ConvAttrs padding symmetric.
   int quant_conv(int x, const std::string& name, int oc, int k, ConvAttrs conv, int groups, int bits,
@@ -132,10 +110,6 @@ class PokeMaker {
         b_.constant_f32(name + ".weight", {oc, ic}, quantised(static_cast<size_t>(oc) * ic, bits, s));
     return b_.dense(x, w, vec(name + ".bias", normal(oc, 0, 0.1f)), name, bits, bits);
   }
-
- private:
-  GraphBuilder& b_;
-  std::mt19937_64 rng_;
 };
 
 // PokeBNN's reshape_add shape matching of shortcut `r` to `target` ([N, H, W, C]): AvgPool 3×3/2 SAME when
@@ -186,9 +160,9 @@ int poke_conv(GraphBuilder& b, PokeMaker& m, int x, int r1, const std::string& n
   const int cin = b.tensor(x).shape[3];
   const int pad = k / 2;  // SAME for stride 1; see the header for stride 2
   const int bits = b.sign_quant(x, -1, name + ".sign");
-  int y = b.bconv2d(bits, m.binary_weights(name + ".conv", cout, k, cin),
-                    ConvAttrs{k, k, stride, stride, pad, pad}, Padding::kZero,
-                    m.float_stage(name + ".conv", cout, k * k * cin), name + ".conv");
+  int y =
+      b.bconv2d(bits, m.conv_weights(name + ".conv", cout, k, cin), ConvAttrs{k, k, stride, stride, pad, pad},
+                Padding::kZero, m.float_stage(name + ".conv", cout, k * k * cin), name + ".conv");
   const std::vector<int> ys = b.tensor(y).shape;
   y = b.add(y, match_shortcut(b, x, ys, false, name + ".local"), name + ".local.add");
   if (r1 >= 0) y = b.add(y, match_shortcut(b, r1, ys, true, name + ".long"), name + ".long.add");

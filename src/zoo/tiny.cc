@@ -1,3 +1,4 @@
+#include "zoo/random_params.h"
 #include "zoo/zoo.h"
 
 #include <cmath>
@@ -8,30 +9,10 @@
 namespace bnnkit::zoo {
 namespace {
 
-class Maker {
+class Maker : public RandomParams {
  public:
-  Maker(GraphBuilder& b, uint64_t seed) : b_(b), rng_(seed) {}
+  using RandomParams::RandomParams;
 
-  std::vector<float> pm1(size_t n) {
-    std::vector<float> v(n);
-    for (auto& x : v) x = (rng_() & 1) ? -1.0f : 1.0f;
-    return v;
-  }
-  std::vector<float> normal(size_t n, float mean, float stddev) {
-    std::normal_distribution<float> d(mean, stddev);
-    std::vector<float> v(n);
-    for (auto& x : v) x = d(rng_);
-    return v;
-  }
-  int vec(const std::string& name, std::vector<float> v) {
-    const int n = static_cast<int>(v.size());
-    return b_.constant_f32(name, {n}, v);
-  }
-  // Folded BN for an accumulator of fan-in k: y ≈ N(0, 1)-ish.
-  FloatStage float_stage(const std::string& name, int oc, int k) {
-    const float s = 1.0f / std::sqrt(static_cast<float>(k));
-    return {vec(name + ".scale", normal(oc, s, 0.2f * s)), vec(name + ".bias", normal(oc, 0.0f, 0.2f))};
-  }
   // Thresholds near 0 with a few flipped channels.
   BitsStage bits_stage(const std::string& name, int oc, int k) {
     std::vector<int32_t> t(oc);
@@ -40,9 +21,6 @@ class Maker {
     for (int c = 0; c < oc; ++c) t[c] = d(rng_), f[c] = (rng_() % 5 == 0);
     return {b_.constant_i32(name + ".threshold", {oc}, t), b_.constant_u8(name + ".flip", {oc}, f)};
   }
-  int conv_weights(const std::string& name, int oc, int k, int ic) {
-    return b_.constant_bits(name + ".weight", {oc, k, k, ic}, pm1(static_cast<size_t>(oc) * k * k * ic));
-  }
   // Gate thresholds spread so that a fraction of outputs opens.
   int gate(const std::string& name, int oc, int k) {
     std::vector<int32_t> t(oc);
@@ -50,26 +28,10 @@ class Maker {
     for (auto& x : t) x = static_cast<int32_t>(std::lround(d(rng_)));
     return b_.constant_i32(name + ".gate", {oc}, t);
   }
-  int rprelu(int x, const std::string& name, int c) {
-    return b_.rprelu(x, vec(name + ".gamma", normal(c, 0, 0.1f)),
-                     vec(name + ".slope", normal(c, 0.25f, 0.05f)), vec(name + ".zeta", normal(c, 0, 0.1f)),
-                     name);
-  }
   int affine(int x, const std::string& name, int c) {
     return b_.affine(x, vec(name + ".scale", normal(c, 1.0f, 0.1f)), vec(name + ".bias", normal(c, 0, 0.1f)),
                      name);
   }
-  int head(int x, int ic, int classes) {
-    const float s = 1.0f / std::sqrt(static_cast<float>(ic));
-    const int w =
-        b_.constant_f32("fc.weight", {classes, ic}, normal(static_cast<size_t>(classes) * ic, 0, s));
-    const int bias = b_.constant_f32("fc.bias", {classes}, normal(classes, 0, 0.1f));
-    return b_.dense(x, w, bias, "fc");
-  }
-
- private:
-  GraphBuilder& b_;
-  std::mt19937_64 rng_;
 };
 
 const std::vector<std::string> kFashionClasses = {
