@@ -25,6 +25,7 @@
 
 #include "bnnkit/bnnkit.h"
 #include "bnnkit_generated.h"
+#include "cli_util.h"
 #include "io/idx.h"
 #include "io/image.h"
 #include "zoo/zoo.h"
@@ -190,21 +191,8 @@ void table_row(const std::string& kase, const std::string& command, const std::s
 
 // ---- the CLI
 // -------------------------------------------------------------------------------------------------
-struct CliResult {
-  int code;
-  std::string out;  // stdout + stderr
-};
-
-CliResult cli(const std::string& args) {
-  const std::string cmd = std::string(BNNKIT_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using bnnkit::testing::cli;
+using bnnkit::testing::CliResult;
 
 struct CliCase {
   const char* name;

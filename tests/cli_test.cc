@@ -10,27 +10,15 @@
 #include <fstream>
 
 #include "bnnkit/bnnkit.h"
+#include "cli_util.h"
 #include "zoo/zoo.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int code;
-  std::string out;  // stdout + stderr
-};
-
-Result cli(const std::string& args) {
-  const std::string cmd = std::string(BNNKIT_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using bnnkit::testing::cli;
+using bnnkit::testing::CliResult;
 
 const fs::path& work() {
   static const fs::path d = [] {
@@ -56,11 +44,11 @@ bool have_fashion() {
 TEST(Cli, HelpAndUsage) {
   EXPECT_EQ(cli("--help").code, 0);
   for (const char* sub : {"info", "run", "bench", "eval", "synth"}) {
-    const Result r = cli(std::string(sub) + " --help");
+    const CliResult r = cli(std::string(sub) + " --help");
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << r.out;
   }
-  const Result none = cli("");
+  const CliResult none = cli("");
   EXPECT_NE(none.code, 0);
   EXPECT_NE(none.out.find("A subcommand is required"), std::string::npos) << none.out;
   EXPECT_NE(cli("frobnicate").code, 0);
@@ -69,7 +57,7 @@ TEST(Cli, HelpAndUsage) {
 
 TEST(Cli, SynthInfoJson) {
   const std::string out = (work() / "s.bnn").string();
-  Result r = cli("synth bconv-stack -o " + out + " --seed 3");
+  CliResult r = cli("synth bconv-stack -o " + out + " --seed 3");
   ASSERT_EQ(r.code, 0) << r.out;
   r = cli("info " + out);
   ASSERT_EQ(r.code, 0) << r.out;
@@ -89,7 +77,7 @@ TEST(Cli, SynthInfoJson) {
 }
 
 TEST(Cli, InfoErrors) {
-  Result r = cli("info /nonexistent.bnn");
+  CliResult r = cli("info /nonexistent.bnn");
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.out, "bnnkit: error: model '/nonexistent.bnn': no such file\n");
   const fs::path junk = work() / "junk.bnn";
@@ -101,8 +89,8 @@ TEST(Cli, InfoErrors) {
 
 TEST(Cli, RunOnFashionMnist) {
   if (!have_fashion()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  const Result r = cli("run " + model("fracbnn-tiny") + " --images " + kFashion +
-                       "/t10k-images-idx3-ubyte.gz --count 3 --top 2");
+  const CliResult r = cli("run " + model("fracbnn-tiny") + " --images " + kFashion +
+                          "/t10k-images-idx3-ubyte.gz --count 3 --top 2");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("image 0:"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("image 2:"), std::string::npos) << r.out;
@@ -121,7 +109,7 @@ TEST(Cli, RunPngAndItsErrors) {
   std::vector<uint8_t> px(28 * 28, 200);
   const std::string good = (work() / "ok.png").string();
   ASSERT_TRUE(png_image_write_to_file(&img, good.c_str(), 0, px.data(), 0, nullptr));
-  Result r = cli("run " + model("fracbnn-tiny") + " --images " + good);
+  CliResult r = cli("run " + model("fracbnn-tiny") + " --images " + good);
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("image 0:"), std::string::npos);
 
@@ -139,7 +127,7 @@ TEST(Cli, RunPngAndItsErrors) {
 }
 
 TEST(Cli, BenchAndProfile) {
-  Result r = cli("bench " + model("fracbnn-tiny") + " --iters 3 --warmup 1 --threads 1 --profile");
+  CliResult r = cli("bench " + model("fracbnn-tiny") + " --iters 3 --warmup 1 --threads 1 --profile");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("latency  median"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("block1.conv"), std::string::npos) << r.out;
@@ -156,7 +144,7 @@ TEST(Cli, BenchAndProfile) {
 
 TEST(Cli, EvalOnFashionMnist) {
   if (!have_fashion()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
-  Result r = cli("eval " + model("fracbnn-tiny") + " --limit 200 --batch 64 --json");
+  CliResult r = cli("eval " + model("fracbnn-tiny") + " --limit 200 --batch 64 --json");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("\"images\": 200"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("\"gate_density\""), std::string::npos) << r.out;
@@ -167,7 +155,7 @@ TEST(Cli, EvalOnFashionMnist) {
 
 TEST(Cli, TrainerCommandsAreForwarded) {
   // Either the trainer exists next to bnnkit and answers --help, or the user is told how to get it.
-  const Result r = cli("train --help");
+  const CliResult r = cli("train --help");
   const fs::path trainer = fs::path(BNNKIT_CLI_PATH).parent_path() / "bnnkit-train";
   if (fs::exists(trainer)) {
     EXPECT_EQ(r.code, 0) << r.out;

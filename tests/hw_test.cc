@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "bnnkit/bnnkit.h"
+#include "cli_util.h"
 #include "hw/engine_model.h"
 #include "zoo/zoo.h"
 
@@ -196,21 +197,8 @@ TEST(HwModel, ZooImagenetRunsInTheEngine) {
   for (float v : s.output_f32(0)) ASSERT_TRUE(std::isfinite(v));
 }
 
-struct CliResult {
-  int code;
-  std::string out;  // stdout + stderr
-};
-
-CliResult cli(const std::string& args) {
-  const std::string cmd = std::string(BNNKIT_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using bnnkit::testing::cli;
+using bnnkit::testing::CliResult;
 
 TEST(HwCli, InfoHwTableAndJson) {
   const CliResult t = cli("info fracbnn-cifar10 --hw");

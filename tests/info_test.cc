@@ -13,6 +13,7 @@
 
 #include "bnnkit/bnnkit.h"
 #include "bnnkit/cost.h"
+#include "cli_util.h"
 #include "zoo/zoo.h"
 
 namespace {
@@ -20,21 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct Result {
-  int code;
-  std::string out;  // stdout + stderr
-};
-
-Result cli(const std::string& args) {
-  const std::string cmd = std::string(BNNKIT_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using bnnkit::testing::cli;
+using bnnkit::testing::CliResult;
 
 const fs::path& work() {
   static const fs::path d = [] {
@@ -64,7 +52,7 @@ const json* layer(const json& info, const std::string& name) {
 }
 
 TEST(Info, PokeBnnOneXPrintsTheAqtRegressionValues) {
-  const Result r = cli("info pokebnn-1.0x-imagenet");
+  const CliResult r = cli("info pokebnn-1.0x-imagenet");
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("ACE      4,222,541,824 = conv 4,091,469,824 + dense 131,072,000\n"),
             std::string::npos)
@@ -84,7 +72,7 @@ TEST(Info, PokeBnnOneXPrintsTheAqtRegressionValues) {
 }
 
 TEST(Info, JsonCarriesTheLibraryTable) {
-  const Result r = cli("info --json pokebnn-1.0x-imagenet");
+  const CliResult r = cli("info --json pokebnn-1.0x-imagenet");
   ASSERT_EQ(r.code, 0) << r.out.substr(0, 300);
   const json j = json::parse(r.out);
   EXPECT_EQ(j["totals"]["conv_ace"].get<double>(), 4'091'469'824.0);
@@ -112,7 +100,7 @@ TEST(Info, JsonCarriesTheLibraryTable) {
 TEST(Info, ProfileGivesEffectiveActivationBits) {
   const std::string m = model("fracbnn-tiny");
   const std::string prof = (work() / "tiny_profile.json").string();
-  Result r = cli("bench " + m + " --iters 2 --warmup 0 --threads 1 --batch 4 --profile --json > " + prof);
+  CliResult r = cli("bench " + m + " --iters 2 --warmup 0 --threads 1 --batch 4 --profile --json > " + prof);
   ASSERT_EQ(r.code, 0) << r.out;
   std::map<std::string, double> measured;
   const json bench = json::parse(std::ifstream(prof));
@@ -151,7 +139,7 @@ TEST(Info, EvalJsonIsAProfileToo) {
   const std::string m = model("fracbnn-tiny");
   const std::string prof =
       write("eval.json", R"({"gate_density": {"block1.conv": 0.5, "block2.conv": 0.125}})");
-  const Result r = cli("info --json --profile " + prof + " " + m);
+  const CliResult r = cli("info --json --profile " + prof + " " + m);
   ASSERT_EQ(r.code, 0) << r.out;
   const json j = json::parse(r.out);
   EXPECT_EQ((*layer(j, "block1.conv"))["a_bits"].get<double>(), 1.5);
@@ -160,7 +148,7 @@ TEST(Info, EvalJsonIsAProfileToo) {
 
 TEST(Info, ProfileErrors) {
   const std::string m = model("fracbnn-tiny");
-  Result r = cli("info --profile /nonexistent.json " + m);
+  CliResult r = cli("info --profile /nonexistent.json " + m);
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.out, "bnnkit: error: profile '/nonexistent.json': no such file\n");
   const std::string junk = write("junk.json", "latency 3 ms");
