@@ -25,18 +25,12 @@ using bnnkit::testing::cli;
 using bnnkit::testing::CliResult;
 
 const fs::path& work() {
-  static const fs::path d = [] {
-    fs::path p = fs::temp_directory_path() / ("bnnkit_info_test_" + std::to_string(::getpid()));
-    fs::create_directories(p);
-    return p;
-  }();
+  static const fs::path d = bnnkit::testing::make_work_dir("info_test");
   return d;
 }
 
 std::string model(const std::string& arch) {
-  const fs::path p = work() / (arch + ".bnn");
-  if (!fs::exists(p)) bnnkit::save_model(bnnkit::zoo::build(arch), p.string());
-  return p.string();
+  return bnnkit::testing::zoo_model_file(work(), arch);
 }
 
 std::string write(const std::string& name, const std::string& text) {
