@@ -12,6 +12,7 @@
 #include "kernels/dense/dense.h"
 #include "kernels/elementwise/elementwise.h"
 #include "kernels/fracconv/fracconv.h"
+#include "kernels/fracconv/variants.h"
 #include "kernels/pool/pool.h"
 #include "kernels/shape/shape.h"
 #include "kernels/softmax/softmax.h"
@@ -197,12 +198,21 @@ Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, k::Isa isa) {
             }
           },
           [&](const FracConv2dOp& a) {
+            const k::ConvGeometry g = geometry(io.shape(0), io.shape(2), a.conv);
+            const auto pad = static_cast<k::Padding>(a.padding);
+            const auto kind = static_cast<k::OutputKind>(a.output);
+            const k::FracConv2dVariant& v = k::fracconv2d_select(g, pad, kind, isa);
+            n.kernel = v.name;
+            n.rejected = rejections(k::fracconv2d_variants(), v, isa,
+                                    [&](const k::FracConv2dVariant& o) { return o.rejects(g, pad, kind); });
+            n.packed.assign(v.packed_weight_words(g), 0);
+            v.pack_weights(g, io.bits(2), n.packed.data());
             k::FracConv2dArgs args;
-            args.g = geometry(io.shape(0), io.shape(2), a.conv);
-            args.padding = static_cast<k::Padding>(a.padding);
+            args.g = g;
+            args.padding = pad;
             args.src_msb = io.bits(0);
             args.src_lsb = io.bits(1);
-            args.weights = io.bits(2);
+            args.weights = n.packed.data();
             args.gate_threshold = io.i32(3);
             args.out = stage_of(io, a.output, 4);
             args.dst = io.out(0).data;
@@ -211,9 +221,9 @@ Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, k::Isa isa) {
                      k::words_for(args.g.ic) * 2;
             n.gated = true;
             n.gate_outputs = static_cast<int64_t>(n.rows) * args.g.ow() * args.g.oc;
-            n.fn = [args](int64_t b, int64_t e, int64_t* gate_count) mutable {
+            n.fn = [args, run = v.run](int64_t b, int64_t e, int64_t* gate_count) mutable {
               args.open_count = gate_count;
-              k::fracconv2d_reference(args, static_cast<int>(b), static_cast<int>(e));
+              run(args, static_cast<int>(b), static_cast<int>(e));
             };
           },
           [&](const Conv2dOp& a) {

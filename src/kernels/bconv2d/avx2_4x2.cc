@@ -287,7 +287,7 @@ void avx2_4x2_pack_weights(const ConvGeometry& g, const Word* ref, Word* packed)
 }
 
 void avx2_4x2_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin,
-                          int oc_end) {
+                          int oc_end, void* block) {
   const ConvGeometry& g = a.g;
   const Layout lay(g);
   const auto* popw = reinterpret_cast<const int32_t*>(a.weights + lay.weight_words());
@@ -296,7 +296,11 @@ void avx2_4x2_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int
   const ptrdiff_t src_pixel = static_cast<ptrdiff_t>(lay.icw) * sizeof(Word);
   const ptrdiff_t src_row = src_pixel * g.iw;
   const char* src_image = reinterpret_cast<const char*>(a.src) + static_cast<ptrdiff_t>(b) * g.ih * src_row;
-  char* dst_row = static_cast<char*>(a.dst) + (static_cast<ptrdiff_t>(b) * g.oh() + oy) * g.ow() * px_bytes;
+  // Output of pixel ox_begin; pixel ox is (ox - ox_begin) pixels further.
+  char* dst0 = block != nullptr
+                   ? static_cast<char*>(block)
+                   : static_cast<char*>(a.dst) +
+                         ((static_cast<ptrdiff_t>(b) * g.oh() + oy) * g.ow() + ox_begin) * px_bytes;
   const ptrdiff_t w_row = static_cast<ptrdiff_t>(g.kw) * lay.icw * kChunk;
   const ptrdiff_t w_tap = static_cast<ptrdiff_t>(lay.icw) * kChunk;
   const int iy0 = oy * g.sh - g.ph + rows.begin;
@@ -323,7 +327,8 @@ void avx2_4x2_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int
       t.src = empty ? src_image
                     : src_image + iy0 * src_row + static_cast<ptrdiff_t>(ox * g.sw - g.pw + j0) * src_pixel;
       t.w = wb + rows.begin * w_row + j0 * w_tap;
-      t.dst = dst_row + ox * px_bytes + (bits ? blk * static_cast<ptrdiff_t>(sizeof(Word)) : c0 * 4);
+      t.dst =
+          dst0 + (ox - ox_begin) * px_bytes + (bits ? blk * static_cast<ptrdiff_t>(sizeof(Word)) : c0 * 4);
     };
 
     if (inner.size() > 0) {

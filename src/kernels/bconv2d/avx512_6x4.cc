@@ -274,7 +274,8 @@ struct RowContext {
   const int32_t* popw;  // popcount table of the group's first vector
   int b, oy, i0, i1;
   const char* src_image;  // image b, as bytes
-  char* dst_row;          // output row (b, oy)
+  char* dst_row;          // output of pixel ox_begin of row (b, oy)
+  int ox_origin;          // ox_begin: pixel ox is at dst_row + (ox - ox_origin) * dst_px
   ptrdiff_t src_pixel_bytes, src_row_bytes, dst_px;
 };
 
@@ -327,7 +328,7 @@ void run_group(const RowContext& rc, GroupStage& st, const uint32_t* wg, const i
                         static_cast<ptrdiff_t>(ox * g.sw - g.pw + j0) * rc.src_pixel_bytes;
     t.w = wg + rc.i0 * w_row + j0 * w_tap;
     t.w_row = w_row;
-    t.dst = rc.dst_row + ox * rc.dst_px + word_offset_bytes;
+    t.dst = rc.dst_row + (ox - rc.ox_origin) * rc.dst_px + word_offset_bytes;
   };
 
   const TapRange inner = interior_cols(g, ox_begin, ox_end);
@@ -392,8 +393,9 @@ namespace {
 // Output rows [row_begin, row_end) (of n * oh), pixels [ox_begin, ox_end) of each, channels [oc_begin,
 // oc_end). Channel groups are the outer loop: a group's output parameters are loaded once, and its weights
 // stay in L1 while the rows stream past.
+// `block`: see run_segment (variant_impls.h); only with row_end == row_begin + 1.
 void run_rows(const BConv2dArgs& a, int row_begin, int row_end, int ox_begin, int ox_end, int oc_begin,
-              int oc_end) {
+              int oc_end, void* block = nullptr) {
   const ConvGeometry& g = a.g;
   const Layout lay(g);
   const int icw = words_for(g.ic);
@@ -409,6 +411,7 @@ void run_rows(const BConv2dArgs& a, int row_begin, int row_end, int ox_begin, in
   rc.src_pixel_bytes = static_cast<ptrdiff_t>(icw) * sizeof(Word);
   rc.src_row_bytes = rc.src_pixel_bytes * g.iw;
   rc.dst_px = px_bytes;
+  rc.ox_origin = ox_begin;
 
   GroupStage st;
   for (int grp = oc_begin / kGroupChannels; grp * kGroupChannels < oc_end; ++grp) {
@@ -426,7 +429,9 @@ void run_rows(const BConv2dArgs& a, int row_begin, int row_end, int ox_begin, in
       rc.i1 = rows.end;
       rc.src_image =
           reinterpret_cast<const char*>(a.src) + static_cast<ptrdiff_t>(rc.b) * g.ih * rc.src_row_bytes;
-      rc.dst_row = static_cast<char*>(a.dst) + static_cast<ptrdiff_t>(row) * g.ow() * px_bytes;
+      rc.dst_row = block != nullptr ? static_cast<char*>(block)
+                                    : static_cast<char*>(a.dst) +
+                                          (static_cast<ptrdiff_t>(row) * g.ow() + ox_begin) * px_bytes;
       switch (nv) {
         case 1:
           run_group<1>(rc, st, wg, pg, ox_begin, ox_end, off);
@@ -448,9 +453,9 @@ void run_rows(const BConv2dArgs& a, int row_begin, int row_end, int ox_begin, in
 }  // namespace
 
 void avx512_6x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin,
-                            int oc_end) {
+                            int oc_end, void* block) {
   const int row = b * a.g.oh() + oy;
-  run_rows(a, row, row + 1, ox_begin, ox_end, oc_begin, oc_end);
+  run_rows(a, row, row + 1, ox_begin, ox_end, oc_begin, oc_end, block);
 }
 
 void avx512_6x4_run(const BConv2dArgs& a, int row_begin, int row_end) {

@@ -120,12 +120,6 @@ void tile_nr(int nr, const TileArgs& t, int pc[MR][kNr]) {
   }
 }
 
-int popcount_words(const Word* w, int n) {
-  int pc = 0;
-  for (int k = 0; k < n; ++k) pc += std::popcount(w[k]);
-  return pc;
-}
-
 }  // namespace
 
 size_t portable_2x4_packed_weight_words(const ConvGeometry& g) {
@@ -137,7 +131,7 @@ void portable_2x4_pack_weights(const ConvGeometry& g, const Word* ref, Word* pac
 }
 
 void portable_2x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin,
-                              int oc_end) {
+                              int oc_end, void* block) {
   const ConvGeometry& g = a.g;
   const int icw = words_for(g.ic);
   const int taps = g.kh * g.kw;
@@ -145,7 +139,11 @@ void portable_2x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin,
   const int px_bytes = output_pixel_bytes(a.out.kind, g.oc);
   const ptrdiff_t src_row = static_cast<ptrdiff_t>(g.iw) * icw;
   const Word* src_image = a.src + static_cast<ptrdiff_t>(b) * g.ih * src_row;
-  char* dst_row = static_cast<char*>(a.dst) + (static_cast<ptrdiff_t>(b) * g.oh() + oy) * g.ow() * px_bytes;
+  // Output of pixel ox_begin; pixel ox is (ox - ox_begin) pixels further.
+  char* dst0 = block != nullptr
+                   ? static_cast<char*>(block)
+                   : static_cast<char*>(a.dst) +
+                         ((static_cast<ptrdiff_t>(b) * g.oh() + oy) * g.ow() + ox_begin) * px_bytes;
   const int iy0 = oy * g.sh - g.ph + rows.begin;
   const TapRange inner = interior_cols(g, ox_begin, ox_end);
 
@@ -191,7 +189,8 @@ void portable_2x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin,
           for (int m = 0; m < mr; ++m) acc[m][o + n] = base - 2 * (pc[m][n] + skipped);
         }
       }
-      for (int m = 0; m < mr; ++m) write_output_range(a.out, acc[m], c0, nch, dst_row + (ox + m) * px_bytes);
+      for (int m = 0; m < mr; ++m)
+        write_output_range(a.out, acc[m], c0, nch, dst0 + (ox + m - ox_begin) * px_bytes);
     };
     int ox = inner.begin;
     for (; ox + kMr <= inner.end; ox += kMr) run(ox, kMr, 0, g.kw);

@@ -4,7 +4,9 @@
 // Each variant has the four functions of BConv2dVariant plus run_segment(), the unit everything else is built
 // from: output pixels [ox_begin, ox_end) of output row oy of image b, output channels [oc_begin, oc_end).
 // For kBits, oc_begin is a multiple of 64 and oc_end a multiple of 64 or oc (whole words are written).
-// The avx2_* and avx512_* functions may only be called when cpu_supports() says so.
+// `block`, if not null, replaces the destination: pixel ox goes to block + (ox - ox_begin) * pixel bytes
+// (same per-pixel layout as dst), so a caller can compute a row segment into a small scratch buffer (fracconv
+// does). The avx2_* and avx512_* functions may only be called when cpu_supports() says so.
 #pragma once
 
 #include <cstddef>
@@ -18,20 +20,20 @@ size_t avx512_6x4_packed_weight_words(const ConvGeometry& g);
 void avx512_6x4_pack_weights(const ConvGeometry& g, const Word* reference_weights, Word* packed);
 void avx512_6x4_run(const BConv2dArgs& a, int row_begin, int row_end);
 void avx512_6x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin,
-                            int oc_end);
+                            int oc_end, void* block = nullptr);
 
 // avx2_4x2.cc
 size_t avx2_4x2_packed_weight_words(const ConvGeometry& g);
 void avx2_4x2_pack_weights(const ConvGeometry& g, const Word* reference_weights, Word* packed);
 void avx2_4x2_run(const BConv2dArgs& a, int row_begin, int row_end);
 void avx2_4x2_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin,
-                          int oc_end);
+                          int oc_end, void* block = nullptr);
 
 // portable_2x4.cc
 size_t portable_2x4_packed_weight_words(const ConvGeometry& g);
 void portable_2x4_pack_weights(const ConvGeometry& g, const Word* reference_weights, Word* packed);
 void portable_2x4_run(const BConv2dArgs& a, int row_begin, int row_end);
 void portable_2x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin,
-                              int oc_end);
+                              int oc_end, void* block = nullptr);
 
 }  // namespace bnnkit::kernels::bconv2d_detail

@@ -42,13 +42,13 @@ const char* rejects_direct(int ic, int oc, OutputKind) {
 
 // The adapters: one set per conv kernel.
 template <size_t (*Words)(const ConvGeometry&), void (*Pack)(const ConvGeometry&, const Word*, Word*),
-          void (*Segment)(const BConv2dArgs&, int, int, int, int, int, int)>
+          void (*Segment)(const BConv2dArgs&, int, int, int, int, int, int, void*)>
 struct Adapter {
   static size_t words(int ic, int oc) { return Words(as_conv(1, ic, oc)); }
   static void pack(int ic, int oc, const Word* ref, Word* packed) { Pack(as_conv(1, ic, oc), ref, packed); }
   static void run(const BDenseArgs& d, int n_begin, int n_end, int oc_begin, int oc_end) {
     if (n_begin >= n_end || oc_begin >= oc_end) return;
-    Segment(as_conv(d), 0, 0, n_begin, n_end, oc_begin, oc_end);
+    Segment(as_conv(d), 0, 0, n_begin, n_end, oc_begin, oc_end, nullptr);
   }
 };
 

@@ -33,6 +33,12 @@ inline int popcount(Word w) {
   return std::popcount(w);
 }
 
+inline int popcount_words(const Word* w, int n) {
+  int pc = 0;
+  for (int k = 0; k < n; ++k) pc += std::popcount(w[k]);
+  return pc;
+}
+
 // The bit of a float under the project's sign rule: 1 (value -1) iff x < 0. NaN maps to 1.
 inline Word sign_bit(float x) {
   return (x >= 0.0f) ? Word{0} : Word{1};

@@ -38,6 +38,10 @@ struct FracConv2dArgs {
   OutputStage out;
   void* dst = nullptr;            // [n][oh][ow][oc] int32/float, or [n][oh][ow][words_for(oc)] words
   int64_t* open_count = nullptr;  // nullable: += open gates in this slice
+  // Gated variants only (variants.h): a row segment whose fraction of open gates exceeds this runs the LSB
+  // plane densely. 0 forces the dense LSB pass wherever a gate is open, >= 1 forces the sparse one; the
+  // result is identical either way, only the time differs.
+  double lsb_dense_above = 0.5;
 };
 
 // Computes output rows [row_begin, row_end) of the n * oh rows. Never allocates.

@@ -1,0 +1,216 @@
+// The gated fractional convolution (gated.h) for AVX-512 F/BW/VL + VPOPCNTDQ.
+//
+// MSB pass and dense LSB pass: bconv2d avx512_6x4. Gates: one VPCMPGTD per 16 channels. Open channels:
+// VPCOMPRESSD of the channel indices. The per-pair LSB dot product keeps the pixel's window in NZ zmm
+// registers (Kp / 8, templated for NZ <= 8) and, for 8 open channels at a time, XORs it with each channel's
+// weight words, VPOPCNTQ, VPADDQ; the 8 vectors of 8 qword partial sums are reduced to 8 totals by a
+// transpose tree (21 ops for 8 pairs, against 8 horizontal reductions of 6 ops each). The epilogue expands
+// the compacted sums back to channel lanes (VPEXPANDD) and applies the output stage 16 channels at a time,
+// with the same multiply-then-add rounding as output_stage.h.
+#if defined(__x86_64__)  // x86-64 only; variants.cc lists this variant under the same condition
+// GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 headers (GCC bug 105593); see avx512_6x4.cc.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <bit>
+
+#include "kernels/bconv2d/variant_impls.h"
+#include "kernels/fracconv/gated.h"
+#include "kernels/fracconv/variant_impls.h"
+
+namespace bnnkit::kernels::fracconv_detail {
+namespace {
+
+inline __mmask16 lane_mask(int oc, int v) {
+  const int n = std::min(16, oc - 16 * v);
+  return static_cast<__mmask16>((1u << n) - 1);
+}
+
+// 8 vectors of 8 qword partial sums -> the 8 totals, as one vector in order.
+inline __m512i reduce8(const __m512i (&s)[8]) {
+  // Level 1: within 128-bit lanes, [a0 + a1, b0 + b1] for the pairs (0,1) (2,3) (4,5) (6,7).
+  __m512i t[4];
+  for (int i = 0; i < 4; ++i) {
+    t[i] = _mm512_add_epi64(_mm512_unpacklo_epi64(s[2 * i], s[2 * i + 1]),
+                            _mm512_unpackhi_epi64(s[2 * i], s[2 * i + 1]));
+  }
+  // Level 2: add 128-bit lanes pairwise: u[0] = [t0 L0+L1, t0 L2+L3, t1 L0+L1, t1 L2+L3].
+  __m512i u[2];
+  for (int i = 0; i < 2; ++i) {
+    u[i] = _mm512_add_epi64(_mm512_shuffle_i64x2(t[2 * i], t[2 * i + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                            _mm512_shuffle_i64x2(t[2 * i], t[2 * i + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+  }
+  // Level 3: lane k of the result holds the totals of pairs (2k, 2k + 1).
+  return _mm512_add_epi64(_mm512_shuffle_i64x2(u[0], u[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                          _mm512_shuffle_i64x2(u[0], u[1], _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
+template <int NZ>
+void dots_nz(const Word* win, int kp, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
+  __m512i wv[NZ];
+#pragma GCC unroll 8
+  for (int z = 0; z < NZ; ++z) wv[z] = _mm512_load_si512(win + 8 * z);
+  for (int q = 0; q < n; q += 8) {
+    __m512i s[8];
+#pragma GCC unroll 8
+    for (int j = 0; j < 8; ++j) {
+      const int idx = q + j < n ? list[q + j] : list[q];  // past the end: any valid channel, result unused
+      const Word* w = wl + static_cast<size_t>(idx) * kp;
+      __m512i acc = _mm512_popcnt_epi64(_mm512_xor_si512(wv[0], _mm512_loadu_si512(w)));
+#pragma GCC unroll 8
+      for (int z = 1; z < NZ; ++z) {
+        acc = _mm512_add_epi64(acc,
+                               _mm512_popcnt_epi64(_mm512_xor_si512(wv[z], _mm512_loadu_si512(w + 8 * z))));
+      }
+      s[j] = acc;
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(pcs + q), _mm512_cvtepi64_epi32(reduce8(s)));
+  }
+}
+
+// Windows wider than 8 zmm: streamed from memory.
+void dots_wide(const Word* win, int kp, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
+  for (int q = 0; q < n; q += 8) {
+    __m512i s[8];
+    for (int j = 0; j < 8; ++j) {
+      const int idx = q + j < n ? list[q + j] : list[q];
+      const Word* w = wl + static_cast<size_t>(idx) * kp;
+      __m512i acc = _mm512_setzero_si512();
+      for (int z = 0; z < kp; z += 8) {
+        acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_load_si512(win + z),
+                                                                         _mm512_loadu_si512(w + z))));
+      }
+      s[j] = acc;
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(pcs + q), _mm512_cvtepi64_epi32(reduce8(s)));
+  }
+}
+
+struct Avx512Traits {
+  static void msb(const BConv2dArgs& a, int b, int oy, int x0, int x1, void* block) {
+    bconv2d_detail::avx512_6x4_run_segment(a, b, oy, x0, x1, 0, a.g.oc, block);
+  }
+
+  static int gates(const int32_t* dm, int n, int oc, const int32_t* thr, uint16_t* masks) {
+    const int nv = (oc + 15) / 16;
+    int open = 0;
+    for (int p = 0; p < n; ++p) {
+      for (int v = 0; v < nv; ++v) {
+        const __mmask16 lanes = lane_mask(oc, v);
+        const __m512i d = _mm512_maskz_loadu_epi32(lanes, dm + static_cast<size_t>(p) * oc + 16 * v);
+        const __m512i t = _mm512_maskz_loadu_epi32(lanes, thr + 16 * v);
+        const __mmask16 m = _mm512_mask_cmpgt_epi32_mask(lanes, d, t);
+        masks[p * nv + v] = m;
+        open += std::popcount(static_cast<unsigned>(m));
+      }
+    }
+    return open;
+  }
+
+  static int compact(const uint16_t* masks, int oc, int32_t* list) {
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    int n = 0;
+    for (int v = 0; v < (oc + 15) / 16; ++v) {
+      const __mmask16 m = masks[v];
+      if (m == 0) continue;
+      // Register-form VPCOMPRESSD then a plain store: the memory form is microcoded on AMD.
+      const __m512i idx = _mm512_maskz_compress_epi32(m, _mm512_add_epi32(iota, _mm512_set1_epi32(16 * v)));
+      _mm512_storeu_si512(list + n, idx);  // list has room for oc + 16
+      n += std::popcount(static_cast<unsigned>(m));
+    }
+    return n;
+  }
+
+  static void dots(const Word* win, int kp, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
+    switch (kp / 8) {
+      case 1:
+        return dots_nz<1>(win, kp, wl, list, n, pcs);
+      case 2:
+        return dots_nz<2>(win, kp, wl, list, n, pcs);
+      case 3:
+        return dots_nz<3>(win, kp, wl, list, n, pcs);
+      case 4:
+        return dots_nz<4>(win, kp, wl, list, n, pcs);
+      case 5:
+        return dots_nz<5>(win, kp, wl, list, n, pcs);
+      case 6:
+        return dots_nz<6>(win, kp, wl, list, n, pcs);
+      case 7:
+        return dots_nz<7>(win, kp, wl, list, n, pcs);
+      case 8:
+        return dots_nz<8>(win, kp, wl, list, n, pcs);
+      default:
+        return dots_wide(win, kp, wl, list, n, pcs);
+    }
+  }
+
+  static void finish(const OutputStage& out, int oc, const PixelOut& px) {
+    const int nv = (oc + 15) / 16;
+    int rank = 0;
+    uint64_t word = 0;
+    for (int v = 0; v < nv; ++v) {
+      const __mmask16 lanes = lane_mask(oc, v);
+      const int c = 16 * v;
+      __m512i acc = _mm512_slli_epi32(_mm512_maskz_loadu_epi32(lanes, px.dmsb + c), 1);
+      const __mmask16 m = px.masks[v];
+      if (m != 0) {
+        __m512i lsb;
+        if (px.dlsb != nullptr) {
+          lsb = _mm512_maskz_loadu_epi32(m, px.dlsb + c);
+        } else {
+          // pcs has room for oc + 16, so the 16-lane load past the open count stays inside the buffer.
+          const __m512i r = _mm512_maskz_expand_epi32(m, _mm512_loadu_si512(px.pcs + rank));
+          rank += std::popcount(static_cast<unsigned>(m));
+          const __m512i base = px.base_vec != nullptr ? _mm512_maskz_loadu_epi32(m, px.base_vec + c)
+                                                      : _mm512_set1_epi32(px.base);
+          lsb = _mm512_sub_epi32(base, _mm512_slli_epi32(r, 1));
+        }
+        acc = _mm512_mask_add_epi32(acc, m, acc, lsb);
+      }
+      switch (out.kind) {
+        case OutputKind::kInt32:
+          _mm512_mask_storeu_epi32(static_cast<int32_t*>(px.dst) + c, lanes, acc);
+          break;
+        case OutputKind::kFloat: {
+          // A multiply, then an add: the rounding of output_stage.h.
+          const __m512 prod =
+              _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_maskz_loadu_ps(lanes, out.scale + c));
+          _mm512_mask_storeu_ps(static_cast<float*>(px.dst) + c, lanes,
+                                _mm512_add_ps(prod, _mm512_maskz_loadu_ps(lanes, out.bias + c)));
+          break;
+        }
+        case OutputKind::kBits: {
+          const __mmask16 ge =
+              _mm512_mask_cmpge_epi32_mask(lanes, acc, _mm512_maskz_loadu_epi32(lanes, out.threshold + c));
+          const __m128i f = _mm_maskz_loadu_epi8(lanes, out.flip + c);
+          const auto plus = static_cast<__mmask16>(ge ^ _mm_test_epi8_mask(f, f));
+          word |= static_cast<uint64_t>(static_cast<__mmask16>(~plus & lanes)) << (16 * (v % 4));
+          if (v % 4 == 3 || v == nv - 1) {
+            static_cast<Word*>(px.dst)[v / 4] = word;
+            word = 0;
+          }
+          break;
+        }
+      }
+    }
+  }
+};
+
+}  // namespace
+
+size_t avx512_gated_packed_weight_words(const ConvGeometry& g) {
+  return GatedLayout(g, bconv2d_detail::avx512_6x4_packed_weight_words(g)).total_words;
+}
+
+void avx512_gated_pack_weights(const ConvGeometry& g, const Word* ref, Word* packed) {
+  gated_pack(g, ref, packed, bconv2d_detail::avx512_6x4_packed_weight_words(g),
+             bconv2d_detail::avx512_6x4_pack_weights);
+}
+
+void avx512_gated_run(const FracConv2dArgs& a, int row_begin, int row_end) {
+  run_gated<Avx512Traits>(a, row_begin, row_end, bconv2d_detail::avx512_6x4_packed_weight_words(a.g));
+}
+
+}  // namespace bnnkit::kernels::fracconv_detail
+
+#endif  // defined(__x86_64__)

@@ -1,0 +1,272 @@
+// The gated fractional convolution shared by the avx512/avx2/portable variants (variants.h): the driver and
+// the scalar pieces. Each variant supplies a traits class (see Traits below) for its MSB convolution and,
+// where it has them, vector versions of the per-pixel steps.
+//
+// Per segment of up to kScratchInts / oc output pixels of one output row (pointwise layers: of the run of
+// pixels, across rows and images, as in bconv2d):
+//   1. MSB pass: the bconv2d variant computes D_msb for every (pixel, channel) into an int32 scratch.
+//   2. Gates: open = D_msb > gate_threshold[o], one 16-bit mask per 16 channels per pixel; open gates
+//   counted. 3a. Sparse LSB (density <= lsb_dense_above): per pixel with an open gate, its LSB window (kh x
+//   kw taps x
+//       words_for(ic)) is copied into a contiguous buffer, zeros at padded taps; the open channels are
+//       compacted into a list; for each, popcount(window XOR w_lsb[o]) over Kp words (the weights are
+//       repacked per channel, padded with zero words to a multiple of 8, so the window's padding words XOR to
+//       0). D_lsb = base - 2 * popcount, with base = kh * kw * ic, except that under Padding::kZero a padded
+//       tap must add 0 rather than ic - 2 * popcount(w): edge pixels add 2 * popcount(w[o][tap]) per padded
+//       tap.
+//   3b. Dense LSB (density above): the bconv2d variant computes D_lsb for the whole segment.
+//   4. acc = 2 * D_msb + (open ? D_lsb : 0) through the output stage, straight to dst.
+// All of it is exact integer arithmetic, so the result equals fracconv2d_reference bit for bit whichever path
+// a segment takes.
+//
+// Packed weights (GatedLayout): [the bconv2d variant's packed layout][LSB: oc x Kp words, reference layout
+// per channel, zero-padded][popw: int32 popcount(w[o][tap]) as [tap][oc]].
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "kernels/bconv2d/direct_conv.h"
+#include "kernels/fracconv/fracconv.h"
+
+namespace bnnkit::kernels::fracconv_detail {
+
+using bconv2d_detail::TapRange;
+using bconv2d_detail::valid_taps;
+
+inline constexpr int kScratchInts = 8192;  // int32 per scratch buffer (32 KiB): segment pixels x oc
+inline constexpr int kMaxOc = kScratchInts;
+inline constexpr int kMaxWindowWords = 4096;  // kh * kw * words_for(ic), rounded up to 8
+inline constexpr int kMaxSegment = 256;
+inline constexpr int kMaxMasks = kScratchInts / 16 + kMaxSegment;
+
+inline int round8(int x) {
+  return (x + 7) / 8 * 8;
+}
+
+struct GatedLayout {
+  int taps, icw, k, kp;
+  size_t msb_words, lsb_offset, popw_offset, total_words;
+  GatedLayout(const ConvGeometry& g, size_t msb_packed_words)
+      : taps(g.kh * g.kw), icw(words_for(g.ic)), k(taps * icw), kp(round8(k)), msb_words(msb_packed_words) {
+    lsb_offset = msb_words;
+    popw_offset = lsb_offset + static_cast<size_t>(g.oc) * kp;
+    total_words = popw_offset + (static_cast<size_t>(taps) * g.oc + 1) / 2;
+  }
+};
+
+// Why a gated variant cannot take a problem (its scratch buffers are fixed-size), or nullptr.
+inline const char* gated_rejects(const ConvGeometry& g) {
+  if (g.oc > kMaxOc) return "needs oc <= 8192";
+  if (static_cast<long long>(g.kh) * g.kw * words_for(g.ic) > kMaxWindowWords - 7)
+    return "needs kh * kw * words(ic) <= 4089";
+  if (bconv2d_detail::too_deep(g)) return "needs kh * kw * ic < 2^28";
+  return nullptr;
+}
+
+inline void gated_pack(const ConvGeometry& g, const Word* ref, Word* packed, size_t msb_words,
+                       void (*msb_pack)(const ConvGeometry&, const Word*, Word*)) {
+  const GatedLayout lay(g, msb_words);
+  std::memset(packed, 0, lay.total_words * sizeof(Word));
+  msb_pack(g, ref, packed);
+  Word* lsb = packed + lay.lsb_offset;
+  auto* popw = reinterpret_cast<int32_t*>(packed + lay.popw_offset);
+  for (int o = 0; o < g.oc; ++o) {
+    const Word* w = ref + static_cast<size_t>(o) * lay.k;
+    std::memcpy(lsb + static_cast<size_t>(o) * lay.kp, w, lay.k * sizeof(Word));
+    for (int t = 0; t < lay.taps; ++t)
+      popw[static_cast<size_t>(t) * g.oc + o] = popcount_words(w + t * lay.icw, lay.icw);
+  }
+}
+
+// Everything step 4 needs for one pixel.
+struct PixelOut {
+  const int32_t* dmsb;      // [oc]
+  const uint16_t* masks;    // [nv16]: bit c of masks[v] <=> channel 16 v + c open
+  const int32_t* dlsb;      // dense path: [oc] D_lsb; else nullptr
+  const int32_t* pcs;       // sparse path: popcounts of the open channels in channel order; else nullptr
+  int32_t base;             // sparse path: D_lsb = base - 2 * pcs when base_vec is null
+  const int32_t* base_vec;  // sparse path, kZero edge pixels: per-channel base [oc]
+  void* dst;                // the pixel's output
+};
+
+// ---- scalar pieces (portable and avx2 variants)
+// ---------------------------------------------------------------
+
+inline int gates_scalar(const int32_t* dm, int npix, int oc, const int32_t* thr, uint16_t* masks) {
+  const int nv = (oc + 15) / 16;
+  int open = 0;
+  for (int p = 0; p < npix; ++p) {
+    for (int v = 0; v < nv; ++v) {
+      unsigned m = 0;
+      for (int c = 16 * v; c < std::min(oc, 16 * v + 16); ++c) {
+        if (dm[static_cast<size_t>(p) * oc + c] > thr[c]) m |= 1u << (c - 16 * v);
+      }
+      masks[p * nv + v] = static_cast<uint16_t>(m);
+      open += std::popcount(m);
+    }
+  }
+  return open;
+}
+
+inline int compact_scalar(const uint16_t* masks, int oc, int32_t* list) {
+  int n = 0;
+  for (int v = 0; v < (oc + 15) / 16; ++v) {
+    for (unsigned m = masks[v]; m != 0; m &= m - 1) list[n++] = 16 * v + std::countr_zero(m);
+  }
+  return n;
+}
+
+inline void dots_scalar(const Word* win, int kp, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
+  for (int q = 0; q < n; ++q) {
+    const Word* w = wl + static_cast<size_t>(list[q]) * kp;
+    int s = 0;
+    for (int k = 0; k < kp; ++k) s += std::popcount(win[k] ^ w[k]);
+    pcs[q] = s;
+  }
+}
+
+inline void finish_scalar(const OutputStage& out, int oc, const PixelOut& px) {
+  int32_t acc[kWordBits];
+  int rank = 0;
+  for (int c0 = 0; c0 < oc; c0 += kWordBits) {
+    const int n = std::min(kWordBits, oc - c0);
+    for (int c = 0; c < n; ++c) {
+      const int o = c0 + c;
+      int32_t d = 2 * px.dmsb[o];
+      if ((px.masks[o / 16] >> (o % 16)) & 1) {
+        if (px.dlsb != nullptr) {
+          d += px.dlsb[o];
+        } else {
+          d += (px.base_vec != nullptr ? px.base_vec[o] : px.base) - 2 * px.pcs[rank++];
+        }
+      }
+      acc[c] = d;
+    }
+    write_output_range(out, acc, c0, n, px.dst);
+  }
+}
+
+// ---- the driver
+// --------------------------------------------------------------------------------------------------
+//
+// Traits must provide:
+//   static void msb(const BConv2dArgs&, int b, int oy, int x0, int x1, void* block)   // bconv2d run_segment
+//   static int gates(const int32_t* dm, int npix, int oc, const int32_t* thr, uint16_t* masks)
+//   static int compact(const uint16_t* masks, int oc, int32_t* list)    // list has room for oc + 16
+//   static void dots(const Word* win, int kp, const Word* wl, const int32_t* list, int n, int32_t* pcs)
+//   static void finish(const OutputStage&, int oc, const PixelOut&)
+template <class Traits>
+void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_words) {
+  const bool pointwise = bconv2d_detail::is_pointwise(a.g);
+  // Pointwise: one row of n * oh * ow pixels (bconv2d's as_pixel_run), so segments span row ends.
+  ConvGeometry g = a.g;
+  if (pointwise) {
+    g.n = 1;
+    g.ih = 1;
+    g.iw = a.g.n * a.g.ih * a.g.iw;
+  }
+  const GatedLayout lay(g, msb_words);
+  const int oc = g.oc, nv = (oc + 15) / 16, ow = g.ow(), oh = g.oh();
+  const int px_bytes = output_pixel_bytes(a.out.kind, oc);
+  const Word* wl = a.weights + lay.lsb_offset;
+  const auto* popw = reinterpret_cast<const int32_t*>(a.weights + lay.popw_offset);
+
+  BConv2dArgs msb;
+  msb.g = g;
+  msb.padding = a.padding;
+  msb.src = a.src_msb;
+  msb.weights = a.weights;
+  msb.out.kind = OutputKind::kInt32;
+  BConv2dArgs lsb = msb;
+  lsb.src = a.src_lsb;
+
+  alignas(64) int32_t dm[kScratchInts];
+  alignas(64) int32_t dl[kScratchInts];
+  alignas(64) Word win[kMaxWindowWords];
+  alignas(64) int32_t list[kMaxOc + 16];
+  alignas(64) int32_t pcs[kMaxOc + 16];
+  alignas(64) int32_t base_vec[kMaxOc];
+  uint16_t masks[kMaxMasks];
+  std::fill(win + lay.k, win + lay.kp, Word{0});
+  const int seg = std::clamp(kScratchInts / oc, 1, kMaxSegment);
+  const int full_base = lay.taps * g.ic;
+  const ptrdiff_t src_row = static_cast<ptrdiff_t>(g.iw) * lay.icw;
+  int64_t open_total = 0;
+
+  // Output pixels [x0, x1) of row (b, oy).
+  auto segment = [&](int b, int oy, int x0, int x1) {
+    const int n = x1 - x0;
+    Traits::msb(msb, b, oy, x0, x1, dm);
+    const int open = Traits::gates(dm, n, oc, a.gate_threshold, masks);
+    open_total += open;
+    char* dst = static_cast<char*>(a.dst) + ((static_cast<ptrdiff_t>(b) * oh + oy) * ow + x0) * px_bytes;
+    PixelOut px{};
+    if (open > 0 && open > a.lsb_dense_above * n * oc) {
+      Traits::msb(lsb, b, oy, x0, x1, dl);
+      for (int p = 0; p < n; ++p) {
+        px.dmsb = dm + static_cast<size_t>(p) * oc;
+        px.masks = masks + p * nv;
+        px.dlsb = dl + static_cast<size_t>(p) * oc;
+        px.dst = dst + static_cast<ptrdiff_t>(p) * px_bytes;
+        Traits::finish(a.out, oc, px);
+      }
+      return;
+    }
+    const TapRange rows = valid_taps(oy, g.sh, g.ph, g.kh, g.ih);
+    const Word* src_image = a.src_lsb + static_cast<ptrdiff_t>(b) * g.ih * src_row;
+    for (int p = 0; p < n; ++p) {
+      px.dmsb = dm + static_cast<size_t>(p) * oc;
+      px.masks = masks + p * nv;
+      px.dst = dst + static_cast<ptrdiff_t>(p) * px_bytes;
+      px.dlsb = nullptr;
+      px.pcs = pcs;
+      px.base = full_base;
+      px.base_vec = nullptr;
+      const int cnt = Traits::compact(px.masks, oc, list);
+      if (cnt > 0) {
+        // The pixel's LSB window, taps in the weights' order, zeros at padded taps.
+        const int ox = x0 + p;
+        const TapRange cols = valid_taps(ox, g.sw, g.pw, g.kw, g.iw);
+        const bool edge = rows.size() != g.kh || cols.size() != g.kw;
+        if (edge) std::fill(win, win + lay.k, Word{0});
+        const int run = cols.size() * lay.icw;
+        for (int i = rows.begin; i < rows.end && run > 0; ++i) {
+          const int iy = oy * g.sh - g.ph + i, ix = ox * g.sw - g.pw + cols.begin;
+          std::memcpy(win + (i * g.kw + cols.begin) * lay.icw, src_image + iy * src_row + ix * lay.icw,
+                      run * sizeof(Word));
+        }
+        if (edge && a.padding == Padding::kZero) {
+          // A padded tap must add 0; the zero window words made it add ic - 2 * popcount(w).
+          const int valid = rows.size() * cols.size();
+          std::fill(base_vec, base_vec + oc, valid * g.ic);
+          for (int i = 0; i < g.kh; ++i) {
+            for (int j = 0; j < g.kw; ++j) {
+              if (i >= rows.begin && i < rows.end && j >= cols.begin && j < cols.end) continue;
+              const int32_t* pw = popw + static_cast<size_t>(i * g.kw + j) * oc;
+              for (int o = 0; o < oc; ++o) base_vec[o] += 2 * pw[o];
+            }
+          }
+          px.base_vec = base_vec;
+        }
+        Traits::dots(win, lay.kp, wl, list, cnt, pcs);
+      }
+      Traits::finish(a.out, oc, px);
+    }
+  };
+
+  if (pointwise) {
+    const int p1 = row_end * a.g.ow();
+    for (int x0 = row_begin * a.g.ow(); x0 < p1; x0 += seg) segment(0, 0, x0, std::min(x0 + seg, p1));
+  } else {
+    for (int row = row_begin; row < row_end; ++row) {
+      for (int x0 = 0; x0 < ow; x0 += seg) segment(row / oh, row % oh, x0, std::min(x0 + seg, ow));
+    }
+  }
+  if (a.open_count != nullptr) *a.open_count += open_total;
+}
+
+}  // namespace bnnkit::kernels::fracconv_detail
