@@ -45,6 +45,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "kernels/bconv2d/bconv2d.h"
 #include "kernels/bconv2d/variants.h"
 #include "kernels/bdense/bdense.h"
@@ -67,40 +68,6 @@ using kernels::OutputKind;
 using kernels::Padding;
 using kernels::Word;
 using Clock = std::chrono::steady_clock;
-
-// Seconds on the clock the entry is timed with: process CPU time for 1 thread, real time otherwise.
-double now(int threads) {
-  if (threads == 1) {
-    timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-  }
-  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
-}
-
-constexpr int kRepetitions = 5;
-constexpr double kMinTime = 0.05;  // seconds per repetition
-
-// ---- medians shared between benchmarks of the same run ----------------------------------------------------
-
-// Seconds per iteration of each repetition of a benchmark, by key.
-std::map<std::string, std::vector<double>>& samples() {
-  static std::map<std::string, std::vector<double>> s;
-  return s;
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-// Records a repetition's seconds per iteration. The short calibration runs Google Benchmark makes before the
-// timed repetitions are left out.
-void record(const std::string& key, double seconds, int64_t iterations) {
-  if (seconds >= kMinTime / 2 && iterations > 0)
-    samples()[key].push_back(seconds / static_cast<double>(iterations));
-}
 
 // ---- the binary peak: register-only XOR + VPOPCNTQ + VPADDQ -----------------------------------------------
 
@@ -425,34 +392,6 @@ double onednn_seconds(const std::string& key, const ConvGeometry& g, bool dense,
 #endif
 
 // ---- our kernels ------------------------------------------------------------------------------------------
-
-std::vector<Word> random_bits(size_t rows, int channels, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  const int words = kernels::words_for(channels);
-  std::vector<Word> v(rows * words);
-  for (size_t i = 0; i < v.size(); ++i)
-    v[i] = rng() & ((i % words == static_cast<size_t>(words - 1)) ? kernels::tail_mask(channels) : ~Word{0});
-  return v;
-}
-
-// Output-stage parameters for oc channels (any values: the time does not depend on them).
-struct Stage {
-  std::vector<float> scale, bias;
-  std::vector<int32_t> threshold;
-  std::vector<uint8_t> flip;
-  explicit Stage(int oc) : scale(oc, 0.5f), bias(oc, 0.25f), threshold(oc, 3), flip(oc, 0) {
-    for (int c = 0; c < oc; c += 3) flip[c] = 1;
-  }
-  kernels::OutputStage stage(OutputKind kind) const {
-    kernels::OutputStage s;
-    s.kind = kind;
-    s.scale = scale.data();
-    s.bias = bias.data();
-    s.threshold = threshold.data();
-    s.flip = flip.data();
-    return s;
-  }
-};
 
 // Counters shared by conv and dense; `seconds` is ours per iteration (one repetition), and Google Benchmark
 // reports the median over the repetitions.

@@ -1,0 +1,167 @@
+// The gated fractional convolution against the 1-bit and the dense 2-bit convolution of the same layer, in
+// the same run, over a sweep of gate densities (issue 5). Layer: 3x3, 28x28x128 -> 128, stride 1, zero
+// padding, batch 1, float output, one thread, timed in process CPU time (as bconv_bench.cc).
+//
+// Entries, registered in this order so the sweep can divide by the baselines' medians:
+//   fracconv/28x28x128-128/1bit        bconv2d (best variant): the MSB plane alone, the 1-bit layer
+//   fracconv/28x28x128-128/dense2bit   the gated variant with every gate open and the LSB pass dense: both
+//                                      planes for every output, i.e. a dense 2-bit (2-plane) convolution
+//   fracconv/28x28x128-128/d<P>        the gated variant with the gate thresholds set, per channel, at the
+//                                      (100 - P)th percentile of that channel's D_msb over this input, so
+//                                      that P % of the outputs open (the default, adaptive LSB pass)
+//   fracconv/28x28x128-128/d<P>/sparse and /dense: the LSB pass forced either way (where the adaptive
+//                                      cutoff should sit)
+// Counters: density (open outputs / outputs, as counted by the kernel), x_1bit (time / 1bit median),
+// x_dense2bit (time / dense2bit median).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "bench_util.h"
+#include "kernels/bconv2d/bconv2d.h"
+#include "kernels/bconv2d/variants.h"
+#include "kernels/common/cpu_features.h"
+#include "kernels/fracconv/fracconv.h"
+#include "kernels/fracconv/variants.h"
+
+namespace bnnkit::bench {
+namespace {
+
+using kernels::ConvGeometry;
+using kernels::OutputKind;
+using kernels::Padding;
+
+constexpr ConvGeometry kLayer{1, 28, 28, 128, 128, 3, 3, 1, 1, 1, 1};
+const std::string kName = "fracconv/28x28x128-128";
+
+// The layer's inputs, weights and output stage, shared by every entry.
+struct Layer {
+  std::vector<Word> msb = random_bits(static_cast<size_t>(kLayer.ih) * kLayer.iw, kLayer.ic, 11);
+  std::vector<Word> lsb = random_bits(static_cast<size_t>(kLayer.ih) * kLayer.iw, kLayer.ic, 12);
+  std::vector<Word> weights =
+      random_bits(static_cast<size_t>(kLayer.oc) * kLayer.kh * kLayer.kw, kLayer.ic, 13);
+  Stage stage{kLayer.oc};
+  std::vector<int32_t> d_msb;  // [pixel][oc], for the thresholds
+  Layer() {
+    d_msb.resize(static_cast<size_t>(kLayer.out_rows()) * kLayer.ow() * kLayer.oc);
+    kernels::BConv2dArgs a;
+    a.g = kLayer;
+    a.src = msb.data();
+    a.weights = weights.data();
+    a.dst = d_msb.data();
+    kernels::bconv2d_reference(a, 0, kLayer.out_rows());
+  }
+  // Per-channel thresholds opening `percent` % of each channel's outputs (ties may open a few less).
+  std::vector<int32_t> thresholds(int percent) const {
+    const size_t px = d_msb.size() / kLayer.oc;
+    std::vector<int32_t> t(kLayer.oc);
+    for (int o = 0; o < kLayer.oc; ++o) {
+      if (percent <= 0 || percent >= 100) {
+        t[o] = percent <= 0 ? std::numeric_limits<int32_t>::max() : std::numeric_limits<int32_t>::min();
+        continue;
+      }
+      std::vector<int32_t> col(px);
+      for (size_t p = 0; p < px; ++p) col[p] = d_msb[p * kLayer.oc + o];
+      std::sort(col.begin(), col.end());
+      // open iff D > t: t = the value below which (100 - percent) % of the outputs lie.
+      t[o] = col[std::min(px - 1, px * (100 - percent) / 100)] - 1;
+    }
+    return t;
+  }
+};
+
+const Layer& layer() {
+  static const Layer l;
+  return l;
+}
+
+// Times `run` (one whole layer per call) and records it under `key`.
+template <class Run>
+void time_layer(benchmark::State& state, const std::string& key, Run&& run) {
+  run();  // warm caches and page tables
+  int64_t iters = 0;
+  const double t0 = now(1);
+  for (auto _ : state) {
+    run();
+    ++iters;
+  }
+  record(key, now(1) - t0, iters);
+}
+
+void set_ratios(benchmark::State& state, const std::string& key) {
+  const double mine = median(samples()[key]);
+  const double one = median(samples()[kName + "/1bit"]);
+  const double two = median(samples()[kName + "/dense2bit"]);
+  if (one > 0) state.counters["x_1bit"] = mine / one;
+  if (two > 0) state.counters["x_dense2bit"] = mine / two;
+}
+
+void BM_1bit(benchmark::State& state) {
+  const Layer& l = layer();
+  const auto& v = kernels::bconv2d_select(kLayer, Padding::kZero, OutputKind::kFloat, kernels::active_isa());
+  std::vector<Word> w(v.packed_weight_words(kLayer));
+  v.pack_weights(kLayer, l.weights.data(), w.data());
+  std::vector<float> dst(static_cast<size_t>(kLayer.out_rows()) * kLayer.ow() * kLayer.oc);
+  kernels::BConv2dArgs a;
+  a.g = kLayer;
+  a.src = l.msb.data();
+  a.weights = w.data();
+  a.out = l.stage.stage(OutputKind::kFloat);
+  a.dst = dst.data();
+  time_layer(state, kName + "/1bit", [&] { v.run(a, 0, kLayer.out_rows()); });
+  state.SetLabel(v.name);
+}
+
+// percent < 0: the dense2bit baseline (all open, dense LSB pass).
+void BM_frac(benchmark::State& state, int percent, double dense_above, std::string key) {
+  const Layer& l = layer();
+  const auto& v =
+      kernels::fracconv2d_select(kLayer, Padding::kZero, OutputKind::kFloat, kernels::active_isa());
+  std::vector<Word> w(v.packed_weight_words(kLayer));
+  v.pack_weights(kLayer, l.weights.data(), w.data());
+  const std::vector<int32_t> gate = l.thresholds(percent < 0 ? 100 : percent);
+  std::vector<float> dst(static_cast<size_t>(kLayer.out_rows()) * kLayer.ow() * kLayer.oc);
+  int64_t open = 0;
+  kernels::FracConv2dArgs a;
+  a.g = kLayer;
+  a.src_msb = l.msb.data();
+  a.src_lsb = l.lsb.data();
+  a.weights = w.data();
+  a.gate_threshold = gate.data();
+  a.out = l.stage.stage(OutputKind::kFloat);
+  a.dst = dst.data();
+  a.open_count = &open;
+  a.lsb_dense_above = dense_above;
+  time_layer(state, key, [&] { v.run(a, 0, kLayer.out_rows()); });
+  const double outputs = static_cast<double>(kLayer.out_rows()) * kLayer.ow() * kLayer.oc;
+  const double runs = static_cast<double>(state.iterations()) + 1;
+  state.counters["density"] = static_cast<double>(open) / (outputs * runs);
+  state.SetLabel(v.name);
+  set_ratios(state, key);
+}
+
+void configure(benchmark::internal::Benchmark* b) {
+  b->Repetitions(kRepetitions)->MinTime(kMinTime)->ReportAggregatesOnly(true)->Unit(benchmark::kMicrosecond);
+}
+
+int register_all() {
+  configure(benchmark::RegisterBenchmark((kName + "/1bit").c_str(), BM_1bit));
+  configure(
+      benchmark::RegisterBenchmark((kName + "/dense2bit").c_str(), BM_frac, -1, 0.0, kName + "/dense2bit"));
+  for (int p = 0; p <= 100; p += 10) {
+    const std::string key = kName + "/d" + std::to_string(p);
+    configure(benchmark::RegisterBenchmark(key.c_str(), BM_frac, p, kernels::FracConv2dArgs{}.lsb_dense_above,
+                                           key));
+    configure(benchmark::RegisterBenchmark((key + "/sparse").c_str(), BM_frac, p, 2.0, key + "/sparse"));
+    configure(benchmark::RegisterBenchmark((key + "/dense").c_str(), BM_frac, p, 0.0, key + "/dense"));
+  }
+  return 0;
+}
+
+const int registered = register_all();
+
+}  // namespace
+}  // namespace bnnkit::bench
