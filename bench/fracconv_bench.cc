@@ -116,7 +116,7 @@ void BM_1bit(benchmark::State& state) {
 }
 
 // percent < 0: the dense2bit baseline (all open, dense LSB pass).
-void BM_frac(benchmark::State& state, int percent, double dense_above, std::string key) {
+void BM_frac(benchmark::State& state, int percent, kernels::LsbPass pass, std::string key) {
   const Layer& l = layer();
   const auto& v =
       kernels::fracconv2d_select(kLayer, Padding::kZero, OutputKind::kFloat, kernels::active_isa());
@@ -134,7 +134,7 @@ void BM_frac(benchmark::State& state, int percent, double dense_above, std::stri
   a.out = l.stage.stage(OutputKind::kFloat);
   a.dst = dst.data();
   a.open_count = &open;
-  a.lsb_dense_above = dense_above;
+  a.lsb_pass = pass;
   time_layer(state, key, [&] { v.run(a, 0, kLayer.out_rows()); });
   const double outputs = static_cast<double>(kLayer.out_rows()) * kLayer.ow() * kLayer.oc;
   const double runs = static_cast<double>(state.iterations()) + 1;
@@ -149,14 +149,15 @@ void configure(benchmark::internal::Benchmark* b) {
 
 int register_all() {
   configure(benchmark::RegisterBenchmark((kName + "/1bit").c_str(), BM_1bit));
-  configure(
-      benchmark::RegisterBenchmark((kName + "/dense2bit").c_str(), BM_frac, -1, 0.0, kName + "/dense2bit"));
+  configure(benchmark::RegisterBenchmark((kName + "/dense2bit").c_str(), BM_frac, -1,
+                                         kernels::LsbPass::kDense, kName + "/dense2bit"));
   for (int p = 0; p <= 100; p += 10) {
     const std::string key = kName + "/d" + std::to_string(p);
-    configure(benchmark::RegisterBenchmark(key.c_str(), BM_frac, p, kernels::FracConv2dArgs{}.lsb_dense_above,
-                                           key));
-    configure(benchmark::RegisterBenchmark((key + "/sparse").c_str(), BM_frac, p, 2.0, key + "/sparse"));
-    configure(benchmark::RegisterBenchmark((key + "/dense").c_str(), BM_frac, p, 0.0, key + "/dense"));
+    configure(benchmark::RegisterBenchmark(key.c_str(), BM_frac, p, kernels::LsbPass::kAuto, key));
+    configure(benchmark::RegisterBenchmark((key + "/sparse").c_str(), BM_frac, p, kernels::LsbPass::kSparse,
+                                           key + "/sparse"));
+    configure(benchmark::RegisterBenchmark((key + "/dense").c_str(), BM_frac, p, kernels::LsbPass::kDense,
+                                           key + "/dense"));
   }
   return 0;
 }

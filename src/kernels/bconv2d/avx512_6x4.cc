@@ -77,6 +77,15 @@ struct GroupStage {
   // kFloat: every accumulator and base is below 2^24, so float(base - 2 * acc) = base_f - 2 * float(acc) with
   // one exact FNMADD (all values are integers that float represents exactly).
   bool exact_float;
+  // Fused gate epilogue (GateEpilogue), when gate != nullptr: the gate thresholds and the final output stage
+  // of the group's channels, loaded like the fields above.
+  const GateEpilogue* gate = nullptr;
+  alignas(64) int32_t gthr[kGroupChannels];
+  alignas(64) int32_t fthr[kGroupChannels];
+  alignas(64) float fscale[kGroupChannels];
+  alignas(64) float fbias[kGroupChannels];
+  uint64_t fflip = 0;
+  int masks_px = 0;  // gate masks per pixel
 };
 
 // Everything a tile needs besides the stage; pointers are at tap (i0, j0) of the tile's first pixel.
@@ -90,7 +99,72 @@ struct TileArgs {
   ptrdiff_t w_row;    // dwords between kernel rows in the packed group
   char* dst;          // first pixel's output, at the group's first channel
   ptrdiff_t dst_px;   // bytes between output pixels
+  char* fdst;         // gated: first pixel's final output at the group's first channel (or word)
+  uint16_t* masks;    // gated: first pixel's gate masks of the group's first vector
 };
+
+// The fused gate epilogue (GateEpilogue): D to the int32 block, gate masks, and the final output of 2 * D for
+// pixels whose channels in this group are all closed.
+template <int MR, int NR>
+[[gnu::always_inline]] inline void gate_epilogue(const __m512i (&acc)[MR][NR], const TileArgs& t,
+                                                 const GroupStage& st) {
+  const GateEpilogue& ge = *st.gate;
+#pragma GCC unroll 8
+  for (int m = 0; m < MR; ++m) {
+    int32_t* d = reinterpret_cast<int32_t*>(t.dst + m * t.dst_px);
+    uint16_t* mk = t.masks + m * st.masks_px;
+    __m512i dv[NR];
+    __mmask16 any = 0;
+#pragma GCC unroll 8
+    for (int n = 0; n < NR; ++n) {
+      dv[n] = _mm512_sub_epi32(_mm512_load_si512(st.base + n * kLanes), _mm512_slli_epi32(acc[m][n], 1));
+      _mm512_mask_storeu_epi32(d + n * kLanes, st.lanes[n], dv[n]);
+      const __mmask16 open =
+          _mm512_mask_cmpgt_epi32_mask(st.lanes[n], dv[n], _mm512_load_si512(st.gthr + n * kLanes));
+      mk[n] = open;
+      any |= open;
+    }
+    if (any != 0) continue;  // the LSB pass writes this pixel
+    char* f = t.fdst + m * ge.dst_px;
+    switch (ge.out.kind) {
+      case OutputKind::kFloat:
+#pragma GCC unroll 8
+        for (int n = 0; n < NR; ++n) {
+          // float(2 * D) * scale + bias: a multiply, then an add, as output_stage.h.
+          const __m512 prod = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_slli_epi32(dv[n], 1)),
+                                            _mm512_load_ps(st.fscale + n * kLanes));
+          _mm512_mask_storeu_ps(reinterpret_cast<float*>(f) + n * kLanes, st.lanes[n],
+                                _mm512_add_ps(prod, _mm512_load_ps(st.fbias + n * kLanes)));
+        }
+        break;
+      case OutputKind::kInt32:
+#pragma GCC unroll 8
+        for (int n = 0; n < NR; ++n) {
+          _mm512_mask_storeu_epi32(reinterpret_cast<int32_t*>(f) + n * kLanes, st.lanes[n],
+                                   _mm512_slli_epi32(dv[n], 1));
+        }
+        break;
+      case OutputKind::kBits: {
+        // bit = !((2D >= t) != flip); lanes outside the range are 0 (fthr = INT32_MAX and flip 0 there would
+        // give 1, so mask them).
+        __mmask16 ge16[kGroupVecs] = {0, 0, 0, 0};
+        __mmask16 in[kGroupVecs] = {0, 0, 0, 0};
+#pragma GCC unroll 8
+        for (int n = 0; n < NR; ++n) {
+          ge16[n] = _mm512_mask_cmpge_epi32_mask(st.lanes[n], _mm512_slli_epi32(dv[n], 1),
+                                                 _mm512_load_si512(st.fthr + n * kLanes));
+          in[n] = st.lanes[n];
+        }
+        const __mmask64 gew =
+            _mm512_kunpackd(_mm512_kunpackw(ge16[3], ge16[2]), _mm512_kunpackw(ge16[1], ge16[0]));
+        const __mmask64 inw = _mm512_kunpackd(_mm512_kunpackw(in[3], in[2]), _mm512_kunpackw(in[1], in[0]));
+        const uint64_t word = ~(static_cast<uint64_t>(gew) ^ st.fflip) & static_cast<uint64_t>(inw);
+        std::memcpy(f, &word, sizeof word);
+        break;
+      }
+    }
+  }
+}
 
 template <int MR, int NR>
 [[gnu::always_inline]] inline void tile(const TileArgs& t, const GroupStage& st) {
@@ -141,6 +215,10 @@ template <int MR, int NR>
     }
   }
 
+  if (st.gate != nullptr) {
+    gate_epilogue<MR, NR>(acc, t, st);
+    return;
+  }
   switch (st.kind) {
     case OutputKind::kFloat:
 #pragma GCC unroll 8
@@ -244,6 +322,7 @@ void set_group(GroupStage& st, const OutputStage& out, const ConvGeometry& g, in
                int oc_end) {
   st.kind = out.kind;
   st.flip = 0;
+  st.fflip = 0;
   st.base_key[0] = -1;  // a new group: base[] must be recomputed
   st.exact_float = static_cast<long long>(g.kh) * g.kw * g.ic < (1LL << 24);
   for (int n = 0; n < nv; ++n) {
@@ -263,6 +342,18 @@ void set_group(GroupStage& st, const OutputStage& out, const ConvGeometry& g, in
           _mm512_max_epi32(_mm512_min_epi32(t, lim), _mm512_sub_epi32(_mm512_setzero_si512(), lim)));
       const __m128i f = _mm_maskz_loadu_epi8(lanes, out.flip + c);
       st.flip |= static_cast<uint64_t>(_mm_test_epi8_mask(f, f)) << (16 * n);
+    }
+    if (st.gate != nullptr) {
+      const OutputStage& fo = st.gate->out;
+      _mm512_store_si512(st.gthr + n * kLanes, _mm512_maskz_loadu_epi32(lanes, st.gate->threshold + c));
+      if (fo.kind == OutputKind::kFloat) {
+        _mm512_store_ps(st.fscale + n * kLanes, _mm512_maskz_loadu_ps(lanes, fo.scale + c));
+        _mm512_store_ps(st.fbias + n * kLanes, _mm512_maskz_loadu_ps(lanes, fo.bias + c));
+      } else if (fo.kind == OutputKind::kBits) {
+        _mm512_store_si512(st.fthr + n * kLanes, _mm512_maskz_loadu_epi32(lanes, fo.threshold + c));
+        const __m128i f = _mm_maskz_loadu_epi8(lanes, fo.flip + c);
+        st.fflip |= static_cast<uint64_t>(_mm_test_epi8_mask(f, f)) << (16 * n);
+      }
     }
   }
 }
@@ -329,6 +420,13 @@ void run_group(const RowContext& rc, GroupStage& st, const uint32_t* wg, const i
     t.w = wg + rc.i0 * w_row + j0 * w_tap;
     t.w_row = w_row;
     t.dst = rc.dst_row + (ox - rc.ox_origin) * rc.dst_px + word_offset_bytes;
+    if (st.gate != nullptr) {
+      const int grp = word_offset_bytes / (kGroupChannels * 4);  // the block is int32: c0 * 4 bytes
+      t.fdst = st.gate->dst + (ox - rc.ox_origin) * st.gate->dst_px +
+               (st.gate->out.kind == OutputKind::kBits ? grp * static_cast<ptrdiff_t>(sizeof(Word))
+                                                       : static_cast<ptrdiff_t>(grp) * kGroupChannels * 4);
+      t.masks = st.gate->masks + static_cast<ptrdiff_t>(ox - rc.ox_origin) * st.masks_px + grp * kGroupVecs;
+    }
   };
 
   const TapRange inner = interior_cols(g, ox_begin, ox_end);
@@ -395,7 +493,7 @@ namespace {
 // stay in L1 while the rows stream past.
 // `block`: see run_segment (variant_impls.h); only with row_end == row_begin + 1.
 void run_rows(const BConv2dArgs& a, int row_begin, int row_end, int ox_begin, int ox_end, int oc_begin,
-              int oc_end, void* block = nullptr) {
+              int oc_end, void* block = nullptr, const GateEpilogue* gate = nullptr) {
   const ConvGeometry& g = a.g;
   const Layout lay(g);
   const int icw = words_for(g.ic);
@@ -414,6 +512,8 @@ void run_rows(const BConv2dArgs& a, int row_begin, int row_end, int ox_begin, in
   rc.ox_origin = ox_begin;
 
   GroupStage st;
+  st.gate = gate;
+  st.masks_px = (g.oc + kLanes - 1) / kLanes;
   for (int grp = oc_begin / kGroupChannels; grp * kGroupChannels < oc_end; ++grp) {
     const int c0 = grp * kGroupChannels;
     const int nv = std::min(kGroupVecs, lay.nvec - grp * kGroupVecs);
@@ -456,6 +556,12 @@ void avx512_6x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, i
                             int oc_end, void* block) {
   const int row = b * a.g.oh() + oy;
   run_rows(a, row, row + 1, ox_begin, ox_end, oc_begin, oc_end, block);
+}
+
+void avx512_6x4_run_segment_gated(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, void* block,
+                                  const GateEpilogue& gate) {
+  const int row = b * a.g.oh() + oy;
+  run_rows(a, row, row + 1, ox_begin, ox_end, 0, a.g.oc, block, &gate);
 }
 
 void avx512_6x4_run(const BConv2dArgs& a, int row_begin, int row_end) {

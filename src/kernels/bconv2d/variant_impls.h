@@ -10,10 +10,25 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "kernels/bconv2d/bconv2d.h"
+#include "kernels/common/output_stage.h"
 
 namespace bnnkit::kernels::bconv2d_detail {
+
+// The fused gate epilogue of the fractional convolution (kernels/fracconv/gated.h), for
+// avx512_6x4_run_segment_gated: besides writing D (int32, the run's own kInt32 output, into `block`), each
+// tile compares D > threshold[o] (the gate), stores the 16-channel gate masks, and for a pixel whose channels
+// in the tile's group are all closed writes the fractional conv's final output of 2 * D through `out` right
+// away, so the LSB pass only visits pixels with an open gate.
+struct GateEpilogue {
+  const int32_t* threshold = nullptr;  // [oc]: open iff D > threshold[o]
+  OutputStage out;                     // the fractional conv's output stage
+  char* dst = nullptr;                 // final output of pixel ox_begin; pixel ox is (ox - ox_begin) further
+  ptrdiff_t dst_px = 0;                // bytes per final output pixel
+  uint16_t* masks = nullptr;           // gate masks of pixel ox_begin: (oc + 15) / 16 per pixel
+};
 
 // avx512_6x4.cc
 size_t avx512_6x4_packed_weight_words(const ConvGeometry& g);
@@ -21,6 +36,9 @@ void avx512_6x4_pack_weights(const ConvGeometry& g, const Word* reference_weight
 void avx512_6x4_run(const BConv2dArgs& a, int row_begin, int row_end);
 void avx512_6x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin,
                             int oc_end, void* block = nullptr);
+// All channels of pixels [ox_begin, ox_end) of row (b, oy); a.out.kind must be kInt32 (D goes to block).
+void avx512_6x4_run_segment_gated(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, void* block,
+                                  const GateEpilogue& gate);
 
 // avx2_4x2.cc
 size_t avx2_4x2_packed_weight_words(const ConvGeometry& g);

@@ -1,7 +1,7 @@
 // The gated fractional convolution (gated.h) for AVX-512 F/BW/VL + VPOPCNTDQ.
 //
 // MSB pass and dense LSB pass: bconv2d avx512_6x4. Gates: one VPCMPGTD per 16 channels. Open channels:
-// VPCOMPRESSD of the channel indices. The per-pair LSB dot product keeps the pixel's window in NZ zmm
+// a table of set-bit positions per mask byte. The per-pair LSB dot product keeps the pixel's window in NZ zmm
 // registers (Kp / 8, templated for NZ <= 8) and, for 8 open channels at a time, XORs it with each channel's
 // weight words, VPOPCNTQ, VPADDQ; the 8 vectors of 8 qword partial sums are reduced to 8 totals by a
 // transpose tree (21 ops for 8 pairs, against 8 horizontal reductions of 6 ops each). The epilogue expands
@@ -12,6 +12,7 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 
+#include <array>
 #include <bit>
 
 #include "kernels/bconv2d/variant_impls.h"
@@ -20,6 +21,18 @@
 
 namespace bnnkit::kernels::fracconv_detail {
 namespace {
+
+// kBitPositions[b]: the positions of the set bits of byte b, one per byte, lowest first.
+constexpr auto kBitPositions = [] {
+  std::array<uint64_t, 256> t{};
+  for (unsigned b = 0; b < 256; ++b) {
+    int n = 0;
+    for (unsigned i = 0; i < 8; ++i) {
+      if ((b >> i) & 1u) t[b] |= static_cast<uint64_t>(i) << (8 * n++);
+    }
+  }
+  return t;
+}();
 
 inline __mmask16 lane_mask(int oc, int v) {
   const int n = std::min(16, oc - 16 * v);
@@ -45,20 +58,25 @@ inline __m512i reduce8(const __m512i (&s)[8]) {
                           _mm512_shuffle_i64x2(u[0], u[1], _MM_SHUFFLE(3, 1, 3, 1)));
 }
 
+// Sums of popcount(window XOR w[o]) over k words for the listed channels: the window (zero past k, to a
+// multiple of 8 words) in NZ = ceil(k / 8) registers; each channel's k words at stride k, the last zmm loaded
+// with a mask (zeros past k, and no read past the buffer).
 template <int NZ>
-void dots_nz(const Word* win, int kp, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
+void dots_nz(const Word* win, int k, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
   __m512i wv[NZ];
 #pragma GCC unroll 8
   for (int z = 0; z < NZ; ++z) wv[z] = _mm512_load_si512(win + 8 * z);
+  const auto tail = static_cast<__mmask8>(k % 8 == 0 ? 0xFF : (1u << (k % 8)) - 1);
+  wv[NZ - 1] = _mm512_maskz_mov_epi64(tail, wv[NZ - 1]);  // the window's words past k may be anything
   for (int q = 0; q < n; q += 8) {
     __m512i s[8];
 #pragma GCC unroll 8
     for (int j = 0; j < 8; ++j) {
-      const int idx = q + j < n ? list[q + j] : list[q];  // past the end: any valid channel, result unused
-      const Word* w = wl + static_cast<size_t>(idx) * kp;
-      __m512i acc = _mm512_popcnt_epi64(_mm512_xor_si512(wv[0], _mm512_loadu_si512(w)));
+      const Word* w = wl + static_cast<size_t>(list[q + j]) * k;  // compact() pads the list to 8
+      __m512i acc =
+          _mm512_popcnt_epi64(_mm512_xor_si512(wv[NZ - 1], _mm512_maskz_loadu_epi64(tail, w + 8 * (NZ - 1))));
 #pragma GCC unroll 8
-      for (int z = 1; z < NZ; ++z) {
+      for (int z = 0; z < NZ - 1; ++z) {
         acc = _mm512_add_epi64(acc,
                                _mm512_popcnt_epi64(_mm512_xor_si512(wv[z], _mm512_loadu_si512(w + 8 * z))));
       }
@@ -69,16 +87,17 @@ void dots_nz(const Word* win, int kp, const Word* wl, const int32_t* list, int n
 }
 
 // Windows wider than 8 zmm: streamed from memory.
-void dots_wide(const Word* win, int kp, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
+void dots_wide(const Word* win, int k, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
   for (int q = 0; q < n; q += 8) {
     __m512i s[8];
     for (int j = 0; j < 8; ++j) {
-      const int idx = q + j < n ? list[q + j] : list[q];
-      const Word* w = wl + static_cast<size_t>(idx) * kp;
+      const Word* w = wl + static_cast<size_t>(list[q + j]) * k;
       __m512i acc = _mm512_setzero_si512();
-      for (int z = 0; z < kp; z += 8) {
-        acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_load_si512(win + z),
-                                                                         _mm512_loadu_si512(w + z))));
+      for (int z = 0; z < k; z += 8) {
+        const auto m = static_cast<__mmask8>(k - z >= 8 ? 0xFF : (1u << (k - z)) - 1);
+        acc =
+            _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_maskz_loadu_epi64(m, win + z),
+                                                                       _mm512_maskz_loadu_epi64(m, w + z))));
       }
       s[j] = acc;
     }
@@ -87,60 +106,82 @@ void dots_wide(const Word* win, int kp, const Word* wl, const int32_t* list, int
 }
 
 struct Avx512Traits {
+  static constexpr bool kFusedGates = true;
+  static void msb_gated(const BConv2dArgs& a, int b, int oy, int x0, int x1, void* block,
+                        const bconv2d_detail::GateEpilogue& ge) {
+    bconv2d_detail::avx512_6x4_run_segment_gated(a, b, oy, x0, x1, block, ge);
+  }
   static void msb(const BConv2dArgs& a, int b, int oy, int x0, int x1, void* block) {
     bconv2d_detail::avx512_6x4_run_segment(a, b, oy, x0, x1, 0, a.g.oc, block);
   }
 
-  static int gates(const int32_t* dm, int n, int oc, const int32_t* thr, uint16_t* masks) {
-    const int nv = (oc + 15) / 16;
-    int open = 0;
-    for (int p = 0; p < n; ++p) {
-      for (int v = 0; v < nv; ++v) {
-        const __mmask16 lanes = lane_mask(oc, v);
-        const __m512i d = _mm512_maskz_loadu_epi32(lanes, dm + static_cast<size_t>(p) * oc + 16 * v);
-        const __m512i t = _mm512_maskz_loadu_epi32(lanes, thr + 16 * v);
-        const __mmask16 m = _mm512_mask_cmpgt_epi32_mask(lanes, d, t);
-        masks[p * nv + v] = m;
-        open += std::popcount(static_cast<unsigned>(m));
-      }
+  // Windows are short runs (kw * words_for(ic) words per kernel row): masked loads (no read past the
+  // tensor) and full stores, whose zeros past the run are overwritten by the next row or lie past the window
+  // (gated.h gives each window 8 spare words; dots() masks words past k). Masked stores are slow on AMD.
+  static void copy(Word* dst, const Word* src, int n) {
+    for (int z = 0; z < n; z += 8) {
+      const auto m = static_cast<__mmask8>(n - z >= 8 ? 0xFF : (1u << (n - z)) - 1);
+      _mm512_storeu_si512(dst + z, _mm512_maskz_loadu_epi64(m, src + z));
     }
-    return open;
   }
 
+  // gated.h zero_pad_base, 16 channels per step.
+  static void zero_pad_base(int32_t* base, int oc, int32_t valid_bits, const int32_t* popw,
+                            const ConvGeometry& g, TapRange rows, TapRange cols) {
+    for (int c = 0; c < oc; c += 16) {
+      const __mmask16 lanes = lane_mask(oc, c / 16);
+      __m512i sum = _mm512_setzero_si512();
+      for (int i = 0; i < g.kh; ++i) {
+        for (int j = 0; j < g.kw; ++j) {
+          if (i >= rows.begin && i < rows.end && j >= cols.begin && j < cols.end) continue;
+          sum = _mm512_add_epi32(
+              sum, _mm512_maskz_loadu_epi32(lanes, popw + static_cast<size_t>(i * g.kw + j) * oc + c));
+        }
+      }
+      _mm512_mask_storeu_epi32(base + c, lanes,
+                               _mm512_add_epi32(_mm512_set1_epi32(valid_bits), _mm512_slli_epi32(sum, 1)));
+    }
+  }
+
+  // VPCOMPRESSD and VPEXPANDD are slow on this CPU (Zen 5; measured: they were the hottest instructions of
+  // the sparse pass), so the open list is built from a table of the set-bit positions of each mask byte.
   static int compact(const uint16_t* masks, int oc, int32_t* list) {
-    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     int n = 0;
     for (int v = 0; v < (oc + 15) / 16; ++v) {
-      const __mmask16 m = masks[v];
-      if (m == 0) continue;
-      // Register-form VPCOMPRESSD then a plain store: the memory form is microcoded on AMD.
-      const __m512i idx = _mm512_maskz_compress_epi32(m, _mm512_add_epi32(iota, _mm512_set1_epi32(16 * v)));
-      _mm512_storeu_si512(list + n, idx);  // list has room for oc + 16
-      n += std::popcount(static_cast<unsigned>(m));
+      for (int h = 0; h < 2; ++h) {
+        const unsigned byte = (masks[v] >> (8 * h)) & 0xFFu;
+        const __m256i pos =
+            _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(kBitPositions[byte])));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(list + n),
+                            _mm256_add_epi32(pos, _mm256_set1_epi32(16 * v + 8 * h)));
+        n += std::popcount(byte);
+      }
     }
+    // Pad to a multiple of 8 with a valid channel, so dots() needs no bounds test (the sums are unused).
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(list + n), _mm256_set1_epi32(n > 0 ? list[0] : 0));
     return n;
   }
 
-  static void dots(const Word* win, int kp, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
-    switch (kp / 8) {
+  static void dots(const Word* win, int k, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
+    switch ((k + 7) / 8) {
       case 1:
-        return dots_nz<1>(win, kp, wl, list, n, pcs);
+        return dots_nz<1>(win, k, wl, list, n, pcs);
       case 2:
-        return dots_nz<2>(win, kp, wl, list, n, pcs);
+        return dots_nz<2>(win, k, wl, list, n, pcs);
       case 3:
-        return dots_nz<3>(win, kp, wl, list, n, pcs);
+        return dots_nz<3>(win, k, wl, list, n, pcs);
       case 4:
-        return dots_nz<4>(win, kp, wl, list, n, pcs);
+        return dots_nz<4>(win, k, wl, list, n, pcs);
       case 5:
-        return dots_nz<5>(win, kp, wl, list, n, pcs);
+        return dots_nz<5>(win, k, wl, list, n, pcs);
       case 6:
-        return dots_nz<6>(win, kp, wl, list, n, pcs);
+        return dots_nz<6>(win, k, wl, list, n, pcs);
       case 7:
-        return dots_nz<7>(win, kp, wl, list, n, pcs);
+        return dots_nz<7>(win, k, wl, list, n, pcs);
       case 8:
-        return dots_nz<8>(win, kp, wl, list, n, pcs);
+        return dots_nz<8>(win, k, wl, list, n, pcs);
       default:
-        return dots_wide(win, kp, wl, list, n, pcs);
+        return dots_wide(win, k, wl, list, n, pcs);
     }
   }
 
@@ -148,35 +189,47 @@ struct Avx512Traits {
     const int nv = (oc + 15) / 16;
     int rank = 0;
     uint64_t word = 0;
+    const __m512i below =
+        _mm512_setr_epi32(0, 1, 3, 7, 15, 31, 63, 127, 255, 511, 1023, 2047, 4095, 8191, 16383, 32767);
     for (int v = 0; v < nv; ++v) {
       const __mmask16 lanes = lane_mask(oc, v);
       const int c = 16 * v;
       __m512i acc = _mm512_slli_epi32(_mm512_maskz_loadu_epi32(lanes, px.dmsb + c), 1);
+      // No test of m: masked operations with m == 0 do nothing, and a branch on random masks mispredicts.
       const __mmask16 m = px.masks[v];
-      if (m != 0) {
-        __m512i lsb;
-        if (px.dlsb != nullptr) {
-          lsb = _mm512_maskz_loadu_epi32(m, px.dlsb + c);
-        } else {
-          // pcs has room for oc + 16, so the 16-lane load past the open count stays inside the buffer.
-          const __m512i r = _mm512_maskz_expand_epi32(m, _mm512_loadu_si512(px.pcs + rank));
-          rank += std::popcount(static_cast<unsigned>(m));
-          const __m512i base = px.base_vec != nullptr ? _mm512_maskz_loadu_epi32(m, px.base_vec + c)
-                                                      : _mm512_set1_epi32(px.base);
-          lsb = _mm512_sub_epi32(base, _mm512_slli_epi32(r, 1));
-        }
-        acc = _mm512_mask_add_epi32(acc, m, acc, lsb);
+      __m512i lsb;
+      if (px.dlsb != nullptr) {
+        lsb = _mm512_maskz_loadu_epi32(m, px.dlsb + c);
+      } else {
+        // pcs has room for oc + 16, so the 16-lane load past the open count stays inside the buffer.
+        // Expand without VPEXPANDD (see compact()): lane i takes sum number popcount(m & ((1 << i) - 1)).
+        const __m512i ranks = _mm512_popcnt_epi32(_mm512_and_si512(_mm512_set1_epi32(m), below));
+        const __m512i r = _mm512_maskz_permutexvar_epi32(m, ranks, _mm512_loadu_si512(px.pcs + rank));
+        rank += std::popcount(static_cast<unsigned>(m));
+        const __m512i base = px.base_vec != nullptr ? _mm512_maskz_loadu_epi32(m, px.base_vec + c)
+                                                    : _mm512_set1_epi32(px.base);
+        lsb = _mm512_sub_epi32(base, _mm512_slli_epi32(r, 1));
       }
+      acc = _mm512_mask_add_epi32(acc, m, acc, lsb);
       switch (out.kind) {
+        // Masked stores are slow on AMD: only a channel tail takes one.
         case OutputKind::kInt32:
-          _mm512_mask_storeu_epi32(static_cast<int32_t*>(px.dst) + c, lanes, acc);
+          if (lanes == 0xFFFF) {
+            _mm512_storeu_si512(static_cast<int32_t*>(px.dst) + c, acc);
+          } else {
+            _mm512_mask_storeu_epi32(static_cast<int32_t*>(px.dst) + c, lanes, acc);
+          }
           break;
         case OutputKind::kFloat: {
           // A multiply, then an add: the rounding of output_stage.h.
           const __m512 prod =
               _mm512_mul_ps(_mm512_cvtepi32_ps(acc), _mm512_maskz_loadu_ps(lanes, out.scale + c));
-          _mm512_mask_storeu_ps(static_cast<float*>(px.dst) + c, lanes,
-                                _mm512_add_ps(prod, _mm512_maskz_loadu_ps(lanes, out.bias + c)));
+          const __m512 y = _mm512_add_ps(prod, _mm512_maskz_loadu_ps(lanes, out.bias + c));
+          if (lanes == 0xFFFF) {
+            _mm512_storeu_ps(static_cast<float*>(px.dst) + c, y);
+          } else {
+            _mm512_mask_storeu_ps(static_cast<float*>(px.dst) + c, lanes, y);
+          }
           break;
         }
         case OutputKind::kBits: {

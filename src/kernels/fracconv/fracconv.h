@@ -28,6 +28,9 @@
 
 namespace bnnkit::kernels {
 
+// kSparse: dot products for the open gates only; kDense: the whole LSB plane, then select.
+enum class LsbPass : uint8_t { kAuto, kSparse, kDense };
+
 struct FracConv2dArgs {
   ConvGeometry g;
   Padding padding = Padding::kZero;
@@ -38,10 +41,9 @@ struct FracConv2dArgs {
   OutputStage out;
   void* dst = nullptr;            // [n][oh][ow][oc] int32/float, or [n][oh][ow][words_for(oc)] words
   int64_t* open_count = nullptr;  // nullable: += open gates in this slice
-  // Gated variants only (variants.h): a row segment whose fraction of open gates exceeds this runs the LSB
-  // plane densely. 0 forces the dense LSB pass wherever a gate is open, >= 1 forces the sparse one; the
-  // result is identical either way, only the time differs.
-  double lsb_dense_above = 0.5;
+  // Gated variants only (variants.h): how a row segment's LSB plane is computed. kAuto picks the cheaper by a
+  // cost model; the result is identical either way, only the time differs.
+  LsbPass lsb_pass = LsbPass::kAuto;
 };
 
 // Computes output rows [row_begin, row_end) of the n * oh rows. Never allocates.

@@ -2,7 +2,7 @@
 // open-gate count equal too. Gate thresholds are set per channel at quantiles of the channel's actual D_msb
 // values (computed with bconv2d_reference), so masks are mixed at chosen densities and thresholds tie with
 // real accumulators; plus all-open (INT32_MIN) and all-closed (INT32_MAX). Each problem runs with the LSB
-// pass forced sparse (lsb_dense_above = 2), forced dense (0) and adaptive (the default), in 3 row slices with
+// pass forced sparse, forced dense and automatic (the default), in 3 row slices with
 // a counter each on a sentinel-filled buffer. Variants the CPU cannot run are skipped with a message.
 #include <gtest/gtest.h>
 
@@ -45,7 +45,7 @@ constexpr Channels kChannels[] = {{1, 3},   {3, 65},    {63, 1},    {64, 64}, {6
                                   {96, 63}, {127, 128}, {129, 127}, {256, 40}};
 constexpr OutputKind kKinds[] = {OutputKind::kInt32, OutputKind::kFloat, OutputKind::kBits};
 constexpr Padding kPaddings[] = {Padding::kZero, Padding::kOne};
-constexpr double kPaths[] = {2.0, 0.0, 0.5};  // sparse, dense, adaptive
+constexpr LsbPass kPaths[] = {LsbPass::kSparse, LsbPass::kDense, LsbPass::kAuto};
 
 enum class Gates { kMixed, kSparse, kAllOpen, kAllClosed };
 
@@ -117,7 +117,7 @@ struct Problem {
   // Runs `run` over the row slices [cuts[i], cuts[i+1]) with a counter each; returns output and open count.
   std::pair<std::vector<unsigned char>, int64_t> compute(void (*run)(const FracConv2dArgs&, int, int),
                                                          const Word* w, const std::vector<int>& cuts,
-                                                         double dense_above) const {
+                                                         LsbPass pass) const {
     std::vector<unsigned char> dst(dst_bytes(), kSentinel);
     FracConv2dArgs a;
     a.g = g;
@@ -132,7 +132,7 @@ struct Problem {
     a.out.threshold = threshold.data();
     a.out.flip = flip.data();
     a.dst = dst.data();
-    a.lsb_dense_above = dense_above;
+    a.lsb_pass = pass;
     int64_t total = 0;
     for (size_t i = 0; i + 1 < cuts.size(); ++i) {
       int64_t count = 0;
@@ -144,13 +144,13 @@ struct Problem {
   }
 };
 
-std::string describe(const ConvGeometry& g, Padding p, OutputKind k, double path) {
+std::string describe(const ConvGeometry& g, Padding p, OutputKind k, LsbPass path) {
   const char* kinds[] = {"int32", "float", "bits"};
   return "n" + std::to_string(g.n) + " " + std::to_string(g.ih) + "x" + std::to_string(g.iw) + "x" +
          std::to_string(g.ic) + "->" + std::to_string(g.oc) + " k" + std::to_string(g.kh) + "x" +
          std::to_string(g.kw) + " s" + std::to_string(g.sh) + "x" + std::to_string(g.sw) + " p" +
          std::to_string(g.ph) + (p == Padding::kZero ? " zero-pad " : " one-pad ") +
-         kinds[static_cast<int>(k)] + " lsb_dense_above=" + std::to_string(path);
+         kinds[static_cast<int>(k)] + " lsb_pass=" + std::to_string(static_cast<int>(path));
 }
 
 std::vector<int> three_slices(int rows) {
@@ -176,12 +176,12 @@ class FracConv2dVariants : public ::testing::TestWithParam<const char*> {
 
   void check(const Problem& p) {
     const FracConv2dVariant& v = variant();
-    ASSERT_EQ(v.rejects(p.g, p.padding, p.kind), nullptr) << describe(p.g, p.padding, p.kind, 0);
-    const auto want = p.compute(fracconv2d_reference, p.weights.data(), {0, p.g.out_rows()}, 0.5);
+    ASSERT_EQ(v.rejects(p.g, p.padding, p.kind), nullptr) << describe(p.g, p.padding, p.kind, LsbPass::kAuto);
+    const auto want = p.compute(fracconv2d_reference, p.weights.data(), {0, p.g.out_rows()}, LsbPass::kAuto);
     std::vector<Word> packed(v.packed_weight_words(p.g) + 1, ~Word{0});
     v.pack_weights(p.g, p.weights.data(), packed.data());
     ASSERT_EQ(packed.back(), ~Word{0}) << v.name << ": pack_weights wrote past packed_weight_words()";
-    for (const double path : kPaths) {
+    for (const LsbPass path : kPaths) {
       const std::string what = describe(p.g, p.padding, p.kind, path);
       const auto got = p.compute(v.run, packed.data(), three_slices(p.g.out_rows()), path);
       ASSERT_EQ(got.second, want.second) << what << ": open-gate count";
@@ -239,7 +239,7 @@ TEST(FracConv2dVariantsData, GateModesGiveTheirDensities) {
   const int64_t outputs = static_cast<int64_t>(g.out_rows()) * g.ow() * g.oc;
   const auto count = [&](Gates gates) {
     const Problem p(g, Padding::kZero, OutputKind::kInt32, gates, rng);
-    return p.compute(fracconv2d_reference, p.weights.data(), {0, g.out_rows()}, 0.5).second;
+    return p.compute(fracconv2d_reference, p.weights.data(), {0, g.out_rows()}, LsbPass::kAuto).second;
   };
   EXPECT_EQ(count(Gates::kAllClosed), 0);
   EXPECT_EQ(count(Gates::kAllOpen), outputs);

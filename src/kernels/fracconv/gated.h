@@ -5,22 +5,26 @@
 // Per segment of up to kScratchInts / oc output pixels of one output row (pointwise layers: of the run of
 // pixels, across rows and images, as in bconv2d):
 //   1. MSB pass: the bconv2d variant computes D_msb for every (pixel, channel) into an int32 scratch.
-//   2. Gates: open = D_msb > gate_threshold[o], one 16-bit mask per 16 channels per pixel; open gates
-//   counted. 3a. Sparse LSB (density <= lsb_dense_above): per pixel with an open gate, its LSB window (kh x
-//   kw taps x
-//       words_for(ic)) is copied into a contiguous buffer, zeros at padded taps; the open channels are
-//       compacted into a list; for each, popcount(window XOR w_lsb[o]) over Kp words (the weights are
-//       repacked per channel, padded with zero words to a multiple of 8, so the window's padding words XOR to
-//       0). D_lsb = base - 2 * popcount, with base = kh * kw * ic, except that under Padding::kZero a padded
-//       tap must add 0 rather than ic - 2 * popcount(w): edge pixels add 2 * popcount(w[o][tap]) per padded
-//       tap.
-//   3b. Dense LSB (density above): the bconv2d variant computes D_lsb for the whole segment.
+//   2. Gates: open = D_msb > gate_threshold[o], one 16-bit mask per 16 channels per pixel. The avx512 variant
+//      fuses 1-2 into the conv tile's epilogue (GateEpilogue), which also writes the final output of pixels
+//      whose gates are all closed; they are done.
+//   3. The LSB plane for the pixels with an open gate, the sparse or the dense way, whichever use_dense()
+//      estimates cheaper (FracConv2dArgs::lsb_pass can force either):
+//      sparse: in chunks of pixels, three phases (so no phase reloads what the previous just stored):
+//        a. the open channels compacted into a list; the pixel's LSB window (kh x kw taps x words_for(ic),
+//           taps in the weights' order, zeros at padded taps) copied into a contiguous buffer;
+//        b. per open channel, popcount(window XOR w_lsb[o]) over the k window words (the weights repacked per
+//           channel, contiguous); D_lsb = base - 2 * popcount with base = kh * kw * ic, except that under
+//           Padding::kZero a padded tap must add 0 rather than ic - 2 * popcount(w): edge pixels add
+//           2 * popcount(w[o][tap]) per padded tap;
+//        c. the epilogue below.
+//      dense: the bconv2d variant computes D_lsb for the whole segment.
 //   4. acc = 2 * D_msb + (open ? D_lsb : 0) through the output stage, straight to dst.
 // All of it is exact integer arithmetic, so the result equals fracconv2d_reference bit for bit whichever path
 // a segment takes.
 //
-// Packed weights (GatedLayout): [the bconv2d variant's packed layout][LSB: oc x Kp words, reference layout
-// per channel, zero-padded][popw: int32 popcount(w[o][tap]) as [tap][oc]].
+// Packed weights (GatedLayout): [the bconv2d variant's packed layout][LSB: oc x k words, the reference layout
+// of each channel][popw: int32 popcount(w[o][tap]) as [tap][oc]].
 #pragma once
 
 #include <algorithm>
@@ -30,6 +34,7 @@
 #include <cstring>
 
 #include "kernels/bconv2d/direct_conv.h"
+#include "kernels/bconv2d/variant_impls.h"
 #include "kernels/fracconv/fracconv.h"
 
 namespace bnnkit::kernels::fracconv_detail {
@@ -39,7 +44,13 @@ using bconv2d_detail::valid_taps;
 
 inline constexpr int kScratchInts = 8192;  // int32 per scratch buffer (32 KiB): segment pixels x oc
 inline constexpr int kMaxOc = kScratchInts;
-inline constexpr int kMaxWindowWords = 4096;  // kh * kw * words_for(ic), rounded up to 8
+inline constexpr int kMaxWindowWords = 2048;  // kh * kw * words_for(ic), rounded up to 8, + 8
+// The sparse LSB pass works on chunks of up to kMaxChunk pixels in three phases (gather windows and open
+// lists, dot products, epilogue), so no phase reads memory the previous one stored just before: a load that
+// needs a recent, partially overlapping store stalls until that store commits, which dominated a
+// pixel-at-a-time loop.
+inline constexpr int kMaxChunk = 8;
+inline constexpr int kChunkInts = kScratchInts + 16;  // lists, sums, bases of a chunk: pixels x (oc + 16)
 inline constexpr int kMaxSegment = 256;
 inline constexpr int kMaxMasks = kScratchInts / 16 + kMaxSegment;
 
@@ -48,12 +59,12 @@ inline int round8(int x) {
 }
 
 struct GatedLayout {
-  int taps, icw, k, kp;
+  int taps, icw, k, kz;  // k words per channel and window (the LSB weight stride); kz = k rounded up to 8
   size_t msb_words, lsb_offset, popw_offset, total_words;
   GatedLayout(const ConvGeometry& g, size_t msb_packed_words)
-      : taps(g.kh * g.kw), icw(words_for(g.ic)), k(taps * icw), kp(round8(k)), msb_words(msb_packed_words) {
+      : taps(g.kh * g.kw), icw(words_for(g.ic)), k(taps * icw), kz(round8(k)), msb_words(msb_packed_words) {
     lsb_offset = msb_words;
-    popw_offset = lsb_offset + static_cast<size_t>(g.oc) * kp;
+    popw_offset = lsb_offset + static_cast<size_t>(g.oc) * k;
     total_words = popw_offset + (static_cast<size_t>(taps) * g.oc + 1) / 2;
   }
 };
@@ -61,8 +72,8 @@ struct GatedLayout {
 // Why a gated variant cannot take a problem (its scratch buffers are fixed-size), or nullptr.
 inline const char* gated_rejects(const ConvGeometry& g) {
   if (g.oc > kMaxOc) return "needs oc <= 8192";
-  if (static_cast<long long>(g.kh) * g.kw * words_for(g.ic) > kMaxWindowWords - 7)
-    return "needs kh * kw * words(ic) <= 4089";
+  if (static_cast<long long>(g.kh) * g.kw * words_for(g.ic) > kMaxWindowWords - 15)
+    return "needs kh * kw * words(ic) <= 2033";
   if (bconv2d_detail::too_deep(g)) return "needs kh * kw * ic < 2^28";
   return nullptr;
 }
@@ -76,7 +87,7 @@ inline void gated_pack(const ConvGeometry& g, const Word* ref, Word* packed, siz
   auto* popw = reinterpret_cast<int32_t*>(packed + lay.popw_offset);
   for (int o = 0; o < g.oc; ++o) {
     const Word* w = ref + static_cast<size_t>(o) * lay.k;
-    std::memcpy(lsb + static_cast<size_t>(o) * lay.kp, w, lay.k * sizeof(Word));
+    std::memcpy(lsb + static_cast<size_t>(o) * lay.k, w, lay.k * sizeof(Word));
     for (int t = 0; t < lay.taps; ++t)
       popw[static_cast<size_t>(t) * g.oc + o] = popcount_words(w + t * lay.icw, lay.icw);
   }
@@ -117,14 +128,15 @@ inline int compact_scalar(const uint16_t* masks, int oc, int32_t* list) {
   for (int v = 0; v < (oc + 15) / 16; ++v) {
     for (unsigned m = masks[v]; m != 0; m &= m - 1) list[n++] = 16 * v + std::countr_zero(m);
   }
+  for (int i = n; i < n + 8; ++i) list[i] = n > 0 ? list[0] : 0;  // the padding contract of Traits::compact
   return n;
 }
 
-inline void dots_scalar(const Word* win, int kp, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
+inline void dots_scalar(const Word* win, int k, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
   for (int q = 0; q < n; ++q) {
-    const Word* w = wl + static_cast<size_t>(list[q]) * kp;
+    const Word* w = wl + static_cast<size_t>(list[q]) * k;
     int s = 0;
-    for (int k = 0; k < kp; ++k) s += std::popcount(win[k] ^ w[k]);
+    for (int i = 0; i < k; ++i) s += std::popcount(win[i] ^ w[i]);
     pcs[q] = s;
   }
 }
@@ -150,15 +162,51 @@ inline void finish_scalar(const OutputStage& out, int oc, const PixelOut& px) {
   }
 }
 
+// Cost model of the two LSB passes of a segment, in cycles of the avx512 variant measured on a 3x3
+// 128-channel layer (the dot product per pair scaled by the window length k), close enough for the others:
+// the sparse pass pays per pending pixel (lists, window, epilogue) and per open pair; the dense one a binary
+// conv per pixel.
+inline bool use_dense(LsbPass pass, int pixels, int pending, int open, int k) {
+  if (pass != LsbPass::kAuto) return pass == LsbPass::kDense;
+  const double pair = 3.5 * k / 18.0, conv_px = 175.0 * k / 18.0;
+  const double sparse = 100.0 * pending + pair * open;
+  const double dense = conv_px * pixels;
+  return dense < sparse;
+}
+
 // ---- the driver
+// base[o] of a kZero edge pixel: valid * ic + 2 * popcount(w[o][tap]) summed over its padded taps.
+inline void zero_pad_base(int32_t* __restrict base, int oc, int32_t valid_bits,
+                          const int32_t* __restrict popw, const ConvGeometry& g, TapRange rows,
+                          TapRange cols) {
+  std::fill(base, base + oc, valid_bits);
+  for (int i = 0; i < g.kh; ++i) {
+    for (int j = 0; j < g.kw; ++j) {
+      if (i >= rows.begin && i < rows.end && j >= cols.begin && j < cols.end) continue;
+      const int32_t* __restrict pw = popw + static_cast<size_t>(i * g.kw + j) * oc;
+      for (int o = 0; o < oc; ++o) base[o] += 2 * pw[o];
+    }
+  }
+}
+
+inline void copy_words(Word* dst, const Word* src, int n) {
+  std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(Word));
+}
+
 // --------------------------------------------------------------------------------------------------
 //
-// Traits must provide:
-//   static void msb(const BConv2dArgs&, int b, int oy, int x0, int x1, void* block)   // bconv2d run_segment
-//   static int gates(const int32_t* dm, int npix, int oc, const int32_t* thr, uint16_t* masks)
-//   static int compact(const uint16_t* masks, int oc, int32_t* list)    // list has room for oc + 16
-//   static void dots(const Word* win, int kp, const Word* wl, const int32_t* list, int n, int32_t* pcs)
-//   static void finish(const OutputStage&, int oc, const PixelOut&)
+// Traits must provide (static members):
+//   kFusedGates  bool: true if msb_gated() exists and is used for the MSB pass
+//   msb_gated    (const BConv2dArgs&, int b, int oy, int x0, int x1, void* block, const GateEpilogue&)
+//   msb          (const BConv2dArgs&, int b, int oy, int x0, int x1, void* block): bconv2d run_segment
+//   gates        (const int32_t* dm, int npix, int oc, const int32_t* thr, uint16_t* masks) -> open count
+//   compact      (const uint16_t* masks, int oc, int32_t* list) -> count; list has room for oc + 16 and is
+//                padded with 8 valid channels past the count
+//   copy         (Word* dst, const Word* src, int n): n words, may store up to 7 more words after them
+//   zero_pad_base  as fracconv_detail::zero_pad_base
+//   dots         (const Word* win, int k, const Word* wl, const int32_t* list, int n, int32_t* sums): window
+//                words past k may hold anything
+//   finish       (const OutputStage&, int oc, const PixelOut&)
 template <class Traits>
 void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_words) {
   const bool pointwise = bconv2d_detail::is_pointwise(a.g);
@@ -186,12 +234,17 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
 
   alignas(64) int32_t dm[kScratchInts];
   alignas(64) int32_t dl[kScratchInts];
-  alignas(64) Word win[kMaxWindowWords];
-  alignas(64) int32_t list[kMaxOc + 16];
-  alignas(64) int32_t pcs[kMaxOc + 16];
-  alignas(64) int32_t base_vec[kMaxOc];
+  alignas(64) Word wins[kMaxWindowWords];
+  alignas(64) int32_t lists[kChunkInts];
+  alignas(64) int32_t sums[kChunkInts];
+  alignas(64) int32_t bases[kChunkInts];
   uint16_t masks[kMaxMasks];
-  std::fill(win + lay.k, win + lay.kp, Word{0});
+  const int ls = oc + 16;          // list, sums and bases stride of a chunk pixel
+  const int wstride = lay.kz + 8;  // Traits::copy may store up to 7 words past a run
+  const int chunk = std::clamp(std::min(kMaxWindowWords / wstride, kChunkInts / ls), 1, kMaxChunk);
+  int pending[kMaxSegment];
+  int counts[kMaxChunk];
+  PixelOut pxs[kMaxChunk];
   const int seg = std::clamp(kScratchInts / oc, 1, kMaxSegment);
   const int full_base = lay.taps * g.ic;
   const ptrdiff_t src_row = static_cast<ptrdiff_t>(g.iw) * lay.icw;
@@ -200,61 +253,88 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
   // Output pixels [x0, x1) of row (b, oy).
   auto segment = [&](int b, int oy, int x0, int x1) {
     const int n = x1 - x0;
-    Traits::msb(msb, b, oy, x0, x1, dm);
-    const int open = Traits::gates(dm, n, oc, a.gate_threshold, masks);
-    open_total += open;
     char* dst = static_cast<char*>(a.dst) + ((static_cast<ptrdiff_t>(b) * oh + oy) * ow + x0) * px_bytes;
-    PixelOut px{};
-    if (open > 0 && open > a.lsb_dense_above * n * oc) {
-      Traits::msb(lsb, b, oy, x0, x1, dl);
-      for (int p = 0; p < n; ++p) {
-        px.dmsb = dm + static_cast<size_t>(p) * oc;
-        px.masks = masks + p * nv;
-        px.dlsb = dl + static_cast<size_t>(p) * oc;
-        px.dst = dst + static_cast<ptrdiff_t>(p) * px_bytes;
+    int open = 0;
+    if constexpr (Traits::kFusedGates) {
+      // The MSB kernel also compares the gates and finishes the pixels whose gates are all closed.
+      bconv2d_detail::GateEpilogue ge;
+      ge.threshold = a.gate_threshold;
+      ge.out = a.out;
+      ge.dst = dst;
+      ge.dst_px = px_bytes;
+      ge.masks = masks;
+      Traits::msb_gated(msb, b, oy, x0, x1, dm, ge);
+      for (int i = 0; i < n * nv; ++i) open += std::popcount(static_cast<unsigned>(masks[i]));
+    } else {
+      Traits::msb(msb, b, oy, x0, x1, dm);
+      open = Traits::gates(dm, n, oc, a.gate_threshold, masks);
+    }
+    open_total += open;
+    const TapRange rows = valid_taps(oy, g.sh, g.ph, g.kh, g.ih);
+    const Word* src_image = a.src_lsb + static_cast<ptrdiff_t>(b) * g.ih * src_row;
+    int npending = 0;
+    for (int p = 0; p < n; ++p) {
+      if constexpr (Traits::kFusedGates) {
+        unsigned any = 0;
+        for (int v = 0; v < nv; ++v) any |= masks[p * nv + v];
+        if (any == 0) continue;  // written by the MSB kernel
+      }
+      pending[npending++] = p;
+    }
+    if (npending == 0) return;
+    const bool dense = use_dense(a.lsb_pass, n, npending, open, lay.k);
+    if (dense) Traits::msb(lsb, b, oy, x0, x1, dl);
+    auto pixel_out = [&](int p) {
+      PixelOut px{};
+      px.dmsb = dm + static_cast<size_t>(p) * oc;
+      px.masks = masks + p * nv;
+      px.dst = dst + static_cast<ptrdiff_t>(p) * px_bytes;
+      return px;
+    };
+    if (dense) {
+      for (int i = 0; i < npending; ++i) {
+        PixelOut px = pixel_out(pending[i]);
+        px.dlsb = dl + static_cast<size_t>(pending[i]) * oc;
         Traits::finish(a.out, oc, px);
       }
       return;
     }
-    const TapRange rows = valid_taps(oy, g.sh, g.ph, g.kh, g.ih);
-    const Word* src_image = a.src_lsb + static_cast<ptrdiff_t>(b) * g.ih * src_row;
-    for (int p = 0; p < n; ++p) {
-      px.dmsb = dm + static_cast<size_t>(p) * oc;
-      px.masks = masks + p * nv;
-      px.dst = dst + static_cast<ptrdiff_t>(p) * px_bytes;
-      px.dlsb = nullptr;
-      px.pcs = pcs;
-      px.base = full_base;
-      px.base_vec = nullptr;
-      const int cnt = Traits::compact(px.masks, oc, list);
-      if (cnt > 0) {
-        // The pixel's LSB window, taps in the weights' order, zeros at padded taps.
+    for (int c0 = 0; c0 < npending; c0 += chunk) {
+      const int cn = std::min(chunk, npending - c0);
+      // Phase 1: open-channel lists and LSB windows (taps in the weights' order, zeros at padded taps).
+      for (int i = 0; i < cn; ++i) {
+        const int p = pending[c0 + i];
+        PixelOut& px = pxs[i];
+        px = pixel_out(p);
+        px.pcs = sums + i * ls;
+        px.base = full_base;
+        int32_t* list = lists + i * ls;
+        counts[i] = Traits::compact(px.masks, oc, list);
+        if (counts[i] == 0) continue;
+        Word* win = wins + i * wstride;
         const int ox = x0 + p;
         const TapRange cols = valid_taps(ox, g.sw, g.pw, g.kw, g.iw);
         const bool edge = rows.size() != g.kh || cols.size() != g.kw;
+        // Words past k are masked off by dots(); padded taps must read as zeros.
         if (edge) std::fill(win, win + lay.k, Word{0});
         const int run = cols.size() * lay.icw;
-        for (int i = rows.begin; i < rows.end && run > 0; ++i) {
-          const int iy = oy * g.sh - g.ph + i, ix = ox * g.sw - g.pw + cols.begin;
-          std::memcpy(win + (i * g.kw + cols.begin) * lay.icw, src_image + iy * src_row + ix * lay.icw,
-                      run * sizeof(Word));
+        for (int r = rows.begin; r < rows.end && run > 0; ++r) {
+          const int iy = oy * g.sh - g.ph + r, ix = ox * g.sw - g.pw + cols.begin;
+          Traits::copy(win + (r * g.kw + cols.begin) * lay.icw, src_image + iy * src_row + ix * lay.icw, run);
         }
         if (edge && a.padding == Padding::kZero) {
           // A padded tap must add 0; the zero window words made it add ic - 2 * popcount(w).
-          const int valid = rows.size() * cols.size();
-          std::fill(base_vec, base_vec + oc, valid * g.ic);
-          for (int i = 0; i < g.kh; ++i) {
-            for (int j = 0; j < g.kw; ++j) {
-              if (i >= rows.begin && i < rows.end && j >= cols.begin && j < cols.end) continue;
-              const int32_t* pw = popw + static_cast<size_t>(i * g.kw + j) * oc;
-              for (int o = 0; o < oc; ++o) base_vec[o] += 2 * pw[o];
-            }
-          }
-          px.base_vec = base_vec;
+          px.base_vec = bases + i * ls;
+          Traits::zero_pad_base(bases + i * ls, oc, rows.size() * cols.size() * g.ic, popw, g, rows, cols);
         }
-        Traits::dots(win, lay.kp, wl, list, cnt, pcs);
       }
-      Traits::finish(a.out, oc, px);
+      // Phase 2: the dot products of the open channels.
+      for (int i = 0; i < cn; ++i) {
+        if (counts[i] > 0)
+          Traits::dots(wins + i * wstride, lay.k, wl, lists + i * ls, counts[i], sums + i * ls);
+      }
+      // Phase 3: 2 * D_msb + D_lsb through the output stage.
+      for (int i = 0; i < cn; ++i) Traits::finish(a.out, oc, pxs[i]);
     }
   };
 

@@ -8,6 +8,13 @@ namespace bnnkit::kernels::fracconv_detail {
 namespace {
 
 struct PortableTraits {
+  static constexpr bool kFusedGates = false;
+  static void msb_gated(const BConv2dArgs&, int, int, int, int, void*, const bconv2d_detail::GateEpilogue&) {}
+  static void copy(Word* dst, const Word* src, int n) { copy_words(dst, src, n); }
+  static void zero_pad_base(int32_t* base, int oc, int32_t valid_bits, const int32_t* popw,
+                            const ConvGeometry& g, TapRange rows, TapRange cols) {
+    fracconv_detail::zero_pad_base(base, oc, valid_bits, popw, g, rows, cols);
+  }
   static void msb(const BConv2dArgs& a, int b, int oy, int x0, int x1, void* block) {
     bconv2d_detail::portable_2x4_run_segment(a, b, oy, x0, x1, 0, a.g.oc, block);
   }
@@ -15,8 +22,8 @@ struct PortableTraits {
     return gates_scalar(dm, n, oc, thr, masks);
   }
   static int compact(const uint16_t* masks, int oc, int32_t* list) { return compact_scalar(masks, oc, list); }
-  static void dots(const Word* win, int kp, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
-    dots_scalar(win, kp, wl, list, n, pcs);
+  static void dots(const Word* win, int k, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
+    dots_scalar(win, k, wl, list, n, pcs);
   }
   static void finish(const OutputStage& out, int oc, const PixelOut& px) { finish_scalar(out, oc, px); }
 };
