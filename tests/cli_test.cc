@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "bnnkit/bnnkit.h"
 #include "cli_util.h"
 #include "zoo/zoo.h"
@@ -145,6 +147,49 @@ TEST(Cli, EvalOnFashionMnist) {
   r = cli("eval " + model("fracbnn-tiny") + " --data /nonexistent");
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.out, "bnnkit: error: data folder '/nonexistent' does not exist\n");
+}
+
+// Per-layer gate statistics and forced gates, on the shipped trained FracBNN ResNet-20 and real images.
+TEST(Cli, GateStatisticsAndForcedGates) {
+  if (!have_fashion()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string m = std::string(BNNKIT_SOURCE_DIR) + "/models/fracbnn_resnet20/fracbnn_resnet20.bnn";
+  const std::string images = std::string(" --images ") + kFashion + "/t10k-images-idx3-ubyte.gz";
+  CliResult r = cli("run " + m + images + " --count 4 --profile");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("gated layers (density: outputs that took the LSB pass; bits: hb + density * lb)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("layer3_2.conv2           FracConv2d"), std::string::npos) << r.out;
+  // eval: effective bits = 1 + density for every fractional conv.
+  r = cli("eval " + m + " --limit 50 --json --profile");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out.substr(r.out.find('{')));
+  ASSERT_EQ(j.at("gated_layers").size(), 18u) << r.out;
+  for (const auto& layer : j.at("gated_layers")) {
+    const double d = layer.at("density").get<double>();
+    EXPECT_GT(d, 0.2) << layer;
+    EXPECT_LT(d, 0.8) << layer;
+    EXPECT_DOUBLE_EQ(layer.at("effective_bits").get<double>(), 1.0 + d) << layer;
+    EXPECT_GT(layer.at("mean_ms").get<double>(), 0.0) << layer;
+    EXPECT_DOUBLE_EQ(j.at("gate_density").at(layer.at("name").get<std::string>()).get<double>(), d);
+  }
+  // Forced gates: every output takes the LSB pass, or none does.
+  for (const auto& [mode, want] : {std::pair<std::string, double>{"open", 1.0}, {"closed", 0.0}}) {
+    r = cli("bench " + m + images + " --iters 2 --warmup 0 --threads 1 --profile --json --gates " + mode);
+    ASSERT_EQ(r.code, 0) << r.out;
+    const auto b = nlohmann::json::parse(r.out);
+    EXPECT_EQ(b.at("gates"), mode);
+    int gated = 0;
+    for (const auto& op : b.at("ops")) {
+      if (!op.contains("gate_density")) continue;
+      ++gated;
+      EXPECT_EQ(op.at("gate_density").get<double>(), want) << mode << " " << op;
+    }
+    EXPECT_EQ(gated, 18) << r.out;
+  }
+  r = cli("bench " + m + " --iters 1 --gates half");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "bnnkit: error: --gates must be model, open or closed, not 'half'\n");
 }
 
 TEST(Cli, TrainerCommandsAreForwarded) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -45,13 +46,31 @@ double percentile(std::vector<double> v, double q) {
 
 int run_bench(const BenchArgs& a) {
   if (a.iters < 1) throw Error("--iters must be >= 1");
-  const Model model = load_model_or_arch(a.model);
+  const Model model = force_gates(load_model_or_arch(a.model), a.gates);
   Session s(model, {.threads = a.threads, .batch = a.batch, .max_isa = a.isa, .profile = a.profile});
-  random_inputs(s);
-  for (int i = 0; i < a.warmup; ++i) s.run();
+  // Real images (cycled through, a batch per run, fed outside the timing) or random inputs.
+  int count = 0;
+  std::vector<uint8_t> images;
+  if (!a.images.empty()) images = load_images(model, a.images, std::numeric_limits<int>::max(), &count);
+  const ImageInput in = images.empty() ? ImageInput{} : image_input(model);
+  const size_t per = static_cast<size_t>(in.h) * in.w * in.c;
+  int next = 0;
+  auto feed = [&] {
+    if (images.empty()) return;
+    std::vector<uint8_t> batch(per * s.batch());
+    for (int i = 0; i < s.batch(); ++i, next = (next + 1) % count)
+      std::copy_n(images.data() + per * next, per, batch.data() + per * i);
+    feed_images(s, in, batch.data(), s.batch());
+  };
+  if (images.empty()) random_inputs(s);
+  for (int i = 0; i < a.warmup; ++i) {
+    feed();
+    s.run();
+  }
   s.reset_profile();
   std::vector<double> ms;
   for (int i = 0; i < a.iters; ++i) {
+    feed();
     const auto t0 = std::chrono::steady_clock::now();
     s.run();
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
@@ -62,9 +81,11 @@ int run_bench(const BenchArgs& a) {
   double prof_total = 0;
   for (const auto& p : prof) prof_total += p.total_ms;
   if (a.json) {
-    nlohmann::json j = {{"model", a.model}, {"batch", a.batch},    {"threads", s.threads()},
-                        {"iters", a.iters}, {"median_ms", median}, {"p10_ms", p10},
-                        {"p90_ms", p90},    {"fps", fps}};
+    nlohmann::json j = {{"model", a.model},       {"batch", a.batch},
+                        {"threads", s.threads()}, {"iters", a.iters},
+                        {"median_ms", median},    {"p10_ms", p10},
+                        {"p90_ms", p90},          {"fps", fps},
+                        {"gates", a.gates},       {"inputs", a.images.empty() ? "random" : a.images}};
     if (a.profile)
       for (const auto& p : prof) {
         nlohmann::json o = {{"name", p.name},
@@ -78,7 +99,9 @@ int run_bench(const BenchArgs& a) {
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
-  std::printf("%s: batch %d, %d thread(s), %d runs\n", a.model.c_str(), a.batch, s.threads(), a.iters);
+  std::printf("%s: batch %d, %d thread(s), %d runs, %s inputs%s\n", a.model.c_str(), a.batch, s.threads(),
+              a.iters, a.images.empty() ? "random" : a.images.c_str(),
+              a.gates == "model" ? "" : (", every gate forced " + a.gates).c_str());
   std::printf("latency  median %.3f ms  (p10 %.3f, p90 %.3f)   %.1f images/s\n", median, p10, p90, fps);
   if (a.profile) {
     std::printf("\n%-22s %-12s %-16s %10s %7s %14s %8s\n", "op", "type", "kernel", "mean ms", "share",
@@ -109,6 +132,11 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--warmup", args->warmup, "Untimed runs first")->capture_default_str();
   cmd->add_option("--isa", args->isa, "Cap the kernel ISA: portable, avx2, avx512");
   cmd->add_flag("--profile", args->profile, "Per-op time breakdown");
+  cmd->add_option("--images", args->images,
+                  "Time on these images (IDX or PNG, cycled) instead of random inputs: real gate densities");
+  cmd->add_option("--gates", args->gates,
+                  "model, open (every output takes the LSB pass: the dense model) or closed")
+      ->capture_default_str();
   cmd->add_flag("--json", args->json, "Print machine-readable JSON");
   cmd->callback([args] {
     if (int rc = run_bench(*args)) throw CLI::RuntimeError(rc);

@@ -23,7 +23,7 @@ int run_eval(const EvalArgs& a) {
                 std::to_string(in.w) + "x" + std::to_string(in.c));
   if (a.batch < 1) throw Error("--batch must be >= 1");
   const int total = a.limit > 0 ? std::min(a.limit, ds.n) : ds.n;
-  Session s(model, {.threads = a.threads, .batch = std::min(a.batch, total)});
+  Session s(model, {.threads = a.threads, .batch = std::min(a.batch, total), .profile = a.profile});
   const TensorInfo out = model.outputs().at(0);
   if (out.dtype != DType::kFloat32 || out.shape.size() != 2)
     throw Error("the model's first output '" + out.name + "' is not float32 [N, classes]");
@@ -62,6 +62,7 @@ int run_eval(const EvalArgs& a) {
                         {"confusion", confusion}};
     for (const auto& p : prof)
       if (p.gate_outputs > 0) j["gate_density"][p.name] = static_cast<double>(p.gate_open) / p.gate_outputs;
+    j["gated_layers"] = nlohmann::json::parse(gate_rows_json(gate_rows(model, prof)));
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -77,13 +78,7 @@ int run_eval(const EvalArgs& a) {
     for (int k = 0; k < classes; ++k) std::printf(" %5d", confusion[y][k]);
     std::printf("   %5.1f%%\n", row ? 100.0 * confusion[y][y] / row : 0.0);
   }
-  bool any = false;
-  for (const auto& p : prof)
-    if (p.gate_outputs > 0) {
-      if (!any) std::printf("\ngate density (outputs that took the LSB pass)\n");
-      any = true;
-      std::printf("  %-24s %6.2f%%\n", p.name.c_str(), 100.0 * p.gate_open / p.gate_outputs);
-    }
+  print_gate_rows(gate_rows(model, prof));
   return 0;
 }
 
@@ -99,6 +94,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--batch", args->batch, "Images per run")->capture_default_str();
   cmd->add_option("--threads", args->threads, "Threads (0 = all cores)")->capture_default_str();
   cmd->add_flag("--json", args->json, "Print machine-readable JSON");
+  cmd->add_flag("--profile", args->profile, "Time every op (the gated layers' table then has their time)");
   cmd->callback([args] {
     if (int rc = run_eval(*args)) throw CLI::RuntimeError(rc);
   });

@@ -11,46 +11,13 @@
 #include "io/image.h"
 
 namespace bnnkit::cli {
-namespace {
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && std::equal(suffix.rbegin(), suffix.rend(), s.rbegin(),
-                                                 [](char a, char b) { return std::tolower(a) == b; });
-}
-
-}  // namespace
-
 int run_run(const RunArgs& a) {
   const Model model = Model::load(a.model);
   const ImageInput in = image_input(model);
-  const std::string geometry = std::to_string(in.h) + "x" + std::to_string(in.w) + "x" + std::to_string(in.c);
-  std::vector<uint8_t> pixels;
   int count = 0;
-  if (ends_with(a.images, ".png")) {
-    io::Image img = io::read_png(a.images, in.c);
-    if (img.h != in.h || img.w != in.w)
-      throw Error("'" + a.images + "' is " + std::to_string(img.h) + "x" + std::to_string(img.w) +
-                  " but the model expects " + std::to_string(in.h) + "x" + std::to_string(in.w) + " images");
-    pixels = std::move(img.pixels);
-    count = 1;
-  } else {
-    io::IdxArray idx = io::read_idx(a.images);
-    std::vector<int> d = idx.dims;
-    if (d.size() == 1)
-      throw Error("'" + a.images + "' is a one-dimensional IDX array [" + std::to_string(d[0]) +
-                  "] (labels?), not images");
-    if (d.size() == 2) d.insert(d.begin(), 1);  // one [h][w] image
-    if (d.size() == 3) d.push_back(1);          // [n][h][w]: grayscale
-    if (d.size() != 4 || d[1] != in.h || d[2] != in.w || d[3] != in.c) {
-      std::string got;
-      for (size_t i = 1; i < d.size(); ++i) got += (i > 1 ? "x" : "") + std::to_string(d[i]);
-      throw Error("'" + a.images + "' holds " + got + " images but the model expects " + geometry);
-    }
-    count = std::min(d[0], std::max(1, a.count));
-    pixels = std::move(idx.data);
-  }
+  const std::vector<uint8_t> pixels = load_images(model, a.images, a.count, &count);
   const int batch = std::min(count, 64);
-  Session session(model, {.threads = a.threads, .batch = batch});
+  Session session(model, {.threads = a.threads, .batch = batch, .profile = a.profile});
   const size_t per = static_cast<size_t>(in.h) * in.w * in.c;
   const int top = std::max(1, a.top);
   for (int start = 0; start < count; start += batch) {
@@ -77,6 +44,7 @@ int run_run(const RunArgs& a) {
       std::printf("\n");
     }
   }
+  if (a.profile) print_gate_rows(gate_rows(model, session.profile()));
   return 0;
 }
 
@@ -89,6 +57,8 @@ void add_run_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--top", args->top, "Classes to show per image")->capture_default_str();
   cmd->add_option("--threads", args->threads, "Threads (0 = all cores)")->capture_default_str();
+  cmd->add_flag("--profile", args->profile,
+                "After the predictions, each gated layer's density, effective activation bits and time");
   cmd->callback([args] {
     if (int rc = run_run(*args)) throw CLI::RuntimeError(rc);
   });

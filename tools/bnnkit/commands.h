@@ -23,6 +23,7 @@ struct RunArgs {
   int count = 10;  // images to classify from an IDX file
   int top = 3;
   int threads = 0;
+  bool profile = false;  // per gated layer: density, effective bits, time
 };
 int run_run(const RunArgs& a);
 void add_run_command(CLI::App& app);
@@ -31,6 +32,8 @@ struct BenchArgs {
   std::string model;
   int batch = 1, threads = 0, iters = 50, warmup = 5;
   std::string isa;
+  std::string images;           // real images (IDX/PNG) instead of random inputs: realistic gate densities
+  std::string gates = "model";  // model | open | closed: force every gate (latency of the dense/1-bit model)
   bool profile = false, json = false;
 };
 int run_bench(const BenchArgs& a);
@@ -41,7 +44,7 @@ struct EvalArgs {
   std::string data;  // folder with an IDX pair (default: the Debian Fashion-MNIST package)
   std::string split = "t10k";
   int limit = 0, batch = 100, threads = 0;
-  bool json = false;
+  bool json = false, profile = false;
 };
 int run_eval(const EvalArgs& a);
 void add_eval_command(CLI::App& app);

@@ -31,4 +31,27 @@ std::vector<int> argmax_rows(const Session& session, int count);
 // Name of class k from the model's metadata, or its number.
 std::string class_name(const Model& model, int k);
 
+// Images for the model's first input from an IDX file (gzipped or not; [n][h][w] or [n][h][w][c]) or a PNG:
+// uint8 NHWC, `count` images (at most max_count of an IDX file). Errors name the file and the geometry.
+std::vector<uint8_t> load_images(const Model& model, const std::string& path, int max_count, int* count);
+
+// The gated layers (fractional and PG convs) of a profile: density = outputs that took the LSB pass /
+// outputs, effective activation bits = hb + density * lb (FracConv2d: hb = lb = 1), mean time per run (< 0 if
+// the session was not profiling).
+struct GateRow {
+  std::string name, op;
+  double density = 0, mean_ms = -1;
+  int hbits = 1, lbits = 1;
+  double effective_bits() const { return hbits + density * lbits; }
+};
+std::vector<GateRow> gate_rows(const Model& model, const std::vector<OpProfile>& profile);
+// A table under a title line; nothing if there are no gated layers.
+void print_gate_rows(const std::vector<GateRow>& rows);
+// [{name, op, density, effective_bits, mean_ms?}, ...]
+std::string gate_rows_json(const std::vector<GateRow>& rows, int indent = 2);
+
+// The model with every gate forced: "open" (every output takes the LSB pass: the dense 2-bit / B-bit layer),
+// "closed" (none does), or "model" (unchanged). For latency comparisons; the outputs change.
+Model force_gates(const Model& model, const std::string& mode);
+
 }  // namespace bnnkit::cli
