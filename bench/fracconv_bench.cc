@@ -151,7 +151,7 @@ int register_all() {
   configure(benchmark::RegisterBenchmark((kName + "/1bit").c_str(), BM_1bit));
   configure(benchmark::RegisterBenchmark((kName + "/dense2bit").c_str(), BM_frac, -1,
                                          kernels::LsbPass::kDense, kName + "/dense2bit"));
-  for (int p = 0; p <= 100; p += 10) {
+  for (const int p : {0, 1, 2, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100}) {
     const std::string key = kName + "/d" + std::to_string(p);
     configure(benchmark::RegisterBenchmark(key.c_str(), BM_frac, p, kernels::LsbPass::kAuto, key));
     configure(benchmark::RegisterBenchmark((key + "/sparse").c_str(), BM_frac, p, kernels::LsbPass::kSparse,

@@ -103,8 +103,8 @@ struct TileArgs {
   uint16_t* masks;    // gated: first pixel's gate masks of the group's first vector
 };
 
-// The fused gate epilogue (GateEpilogue): D to the int32 block, gate masks, and the final output of 2 * D for
-// pixels whose channels in this group are all closed.
+// The fused gate epilogue (GateEpilogue): D to the int32 block, gate masks, and the final output of 2 * D
+// (the output if every gate is closed; the LSB pass redoes the open ones).
 template <int MR, int NR>
 [[gnu::always_inline]] inline void gate_epilogue(const __m512i (&acc)[MR][NR], const TileArgs& t,
                                                  const GroupStage& st) {
@@ -114,17 +114,12 @@ template <int MR, int NR>
     int32_t* d = reinterpret_cast<int32_t*>(t.dst + m * t.dst_px);
     uint16_t* mk = t.masks + m * st.masks_px;
     __m512i dv[NR];
-    __mmask16 any = 0;
 #pragma GCC unroll 8
     for (int n = 0; n < NR; ++n) {
       dv[n] = _mm512_sub_epi32(_mm512_load_si512(st.base + n * kLanes), _mm512_slli_epi32(acc[m][n], 1));
       _mm512_mask_storeu_epi32(d + n * kLanes, st.lanes[n], dv[n]);
-      const __mmask16 open =
-          _mm512_mask_cmpgt_epi32_mask(st.lanes[n], dv[n], _mm512_load_si512(st.gthr + n * kLanes));
-      mk[n] = open;
-      any |= open;
+      mk[n] = _mm512_mask_cmpgt_epi32_mask(st.lanes[n], dv[n], _mm512_load_si512(st.gthr + n * kLanes));
     }
-    if (any != 0) continue;  // the LSB pass writes this pixel
     char* f = t.fdst + m * ge.dst_px;
     switch (ge.out.kind) {
       case OutputKind::kFloat:

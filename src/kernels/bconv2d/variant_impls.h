@@ -19,9 +19,9 @@ namespace bnnkit::kernels::bconv2d_detail {
 
 // The fused gate epilogue of the fractional convolution (kernels/fracconv/gated.h), for
 // avx512_6x4_run_segment_gated: besides writing D (int32, the run's own kInt32 output, into `block`), each
-// tile compares D > threshold[o] (the gate), stores the 16-channel gate masks, and for a pixel whose channels
-// in the tile's group are all closed writes the fractional conv's final output of 2 * D through `out` right
-// away, so the LSB pass only visits pixels with an open gate.
+// tile compares D > threshold[o] (the gate), stores the 16-channel gate masks, and writes the fractional
+// conv's final output as if every gate were closed (2 * D through `out`), so the LSB pass only visits pixels
+// with an open gate and only redoes their open channels.
 struct GateEpilogue {
   const int32_t* threshold = nullptr;  // [oc]: open iff D > threshold[o]
   OutputStage out;                     // the fractional conv's output stage

@@ -68,22 +68,25 @@ void dots_nz(const Word* win, int k, const Word* wl, const int32_t* list, int n,
   for (int z = 0; z < NZ; ++z) wv[z] = _mm512_load_si512(win + 8 * z);
   const auto tail = static_cast<__mmask8>(k % 8 == 0 ? 0xFF : (1u << (k % 8)) - 1);
   wv[NZ - 1] = _mm512_maskz_mov_epi64(tail, wv[NZ - 1]);  // the window's words past k may be anything
-  for (int q = 0; q < n; q += 8) {
+  // The XOR-popcount sum of one pair, as 8 qword partial sums.
+  auto pair = [&](int q) {
+    const Word* w = wl + static_cast<size_t>(list[q]) * k;
+    __m512i acc =
+        _mm512_popcnt_epi64(_mm512_xor_si512(wv[NZ - 1], _mm512_maskz_loadu_epi64(tail, w + 8 * (NZ - 1))));
+#pragma GCC unroll 8
+    for (int z = 0; z < NZ - 1; ++z)
+      acc =
+          _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(wv[z], _mm512_loadu_si512(w + 8 * z))));
+    return acc;
+  };
+  int q = 0;
+  for (; q + 2 < n; q += 8) {  // batches of 8 (compact() pads the list), while 3 or more pairs remain
     __m512i s[8];
 #pragma GCC unroll 8
-    for (int j = 0; j < 8; ++j) {
-      const Word* w = wl + static_cast<size_t>(list[q + j]) * k;  // compact() pads the list to 8
-      __m512i acc =
-          _mm512_popcnt_epi64(_mm512_xor_si512(wv[NZ - 1], _mm512_maskz_loadu_epi64(tail, w + 8 * (NZ - 1))));
-#pragma GCC unroll 8
-      for (int z = 0; z < NZ - 1; ++z) {
-        acc = _mm512_add_epi64(acc,
-                               _mm512_popcnt_epi64(_mm512_xor_si512(wv[z], _mm512_loadu_si512(w + 8 * z))));
-      }
-      s[j] = acc;
-    }
+    for (int j = 0; j < 8; ++j) s[j] = pair(q + j);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(pcs + q), _mm512_cvtepi64_epi32(reduce8(s)));
   }
+  for (; q < n; ++q) pcs[q] = static_cast<int32_t>(_mm512_reduce_add_epi64(pair(q)));  // 1 or 2 left
 }
 
 // Windows wider than 8 zmm: streamed from memory.
@@ -147,14 +150,22 @@ struct Avx512Traits {
   // the sparse pass), so the open list is built from a table of the set-bit positions of each mask byte.
   static int compact(const uint16_t* masks, int oc, int32_t* list) {
     int n = 0;
-    for (int v = 0; v < (oc + 15) / 16; ++v) {
-      for (int h = 0; h < 2; ++h) {
-        const unsigned byte = (masks[v] >> (8 * h)) & 0xFFu;
-        const __m256i pos =
-            _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(kBitPositions[byte])));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(list + n),
-                            _mm256_add_epi32(pos, _mm256_set1_epi32(16 * v + 8 * h)));
-        n += std::popcount(byte);
+    const int nv = (oc + 15) / 16;
+    // Only the vectors with an open gate: a bitmap of the non-zero masks, 32 at a time.
+    for (int v0 = 0; v0 < nv; v0 += 32) {
+      const int cnt = std::min(32, nv - v0);
+      const auto in = static_cast<__mmask32>(cnt == 32 ? ~0u : (1u << cnt) - 1);
+      const __m512i mv = _mm512_maskz_loadu_epi16(in, masks + v0);
+      for (uint32_t nz = _mm512_test_epi16_mask(mv, mv); nz != 0; nz &= nz - 1) {
+        const int v = v0 + std::countr_zero(nz);
+        for (int h = 0; h < 2; ++h) {
+          const unsigned byte = (masks[v] >> (8 * h)) & 0xFFu;
+          const __m256i pos =
+              _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(kBitPositions[byte])));
+          _mm256_storeu_si256(reinterpret_cast<__m256i*>(list + n),
+                              _mm256_add_epi32(pos, _mm256_set1_epi32(16 * v + 8 * h)));
+          n += std::popcount(byte);
+        }
       }
     }
     // Pad to a multiple of 8 with a valid channel, so dots() needs no bounds test (the sums are unused).
@@ -192,11 +203,24 @@ struct Avx512Traits {
     const __m512i below =
         _mm512_setr_epi32(0, 1, 3, 7, 15, 31, 63, 127, 255, 511, 1023, 2047, 4095, 8191, 16383, 32767);
     for (int v = 0; v < nv; ++v) {
+      const __mmask16 m = px.masks[v];
+      if (px.skip_closed) {
+        // The conv tile wrote every output as if closed: only a vector (bits: a word of 4) with an open gate
+        // changes.
+        if (out.kind != OutputKind::kBits && m == 0) continue;
+        if (out.kind == OutputKind::kBits && v % 4 == 0) {
+          const int end = std::min(nv, v + 4);
+          unsigned any = 0;
+          for (int u = v; u < end; ++u) any |= px.masks[u];
+          if (any == 0) {
+            v = end - 1;
+            continue;
+          }
+        }
+      }
       const __mmask16 lanes = lane_mask(oc, v);
       const int c = 16 * v;
       __m512i acc = _mm512_slli_epi32(_mm512_maskz_loadu_epi32(lanes, px.dmsb + c), 1);
-      // No test of m: masked operations with m == 0 do nothing, and a branch on random masks mispredicts.
-      const __mmask16 m = px.masks[v];
       __m512i lsb;
       if (px.dlsb != nullptr) {
         lsb = _mm512_maskz_loadu_epi32(m, px.dlsb + c);

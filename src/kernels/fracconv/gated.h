@@ -6,8 +6,8 @@
 // pixels, across rows and images, as in bconv2d):
 //   1. MSB pass: the bconv2d variant computes D_msb for every (pixel, channel) into an int32 scratch.
 //   2. Gates: open = D_msb > gate_threshold[o], one 16-bit mask per 16 channels per pixel. The avx512 variant
-//      fuses 1-2 into the conv tile's epilogue (GateEpilogue), which also writes the final output of pixels
-//      whose gates are all closed; they are done.
+//      fuses 1-2 into the conv tile's epilogue (GateEpilogue), which also writes every output as if its gate
+//      were closed: pixels with no open gate are done, the others only have their open channels redone.
 //   3. The LSB plane for the pixels with an open gate, the sparse or the dense way, whichever use_dense()
 //      estimates cheaper (FracConv2dArgs::lsb_pass can force either):
 //      sparse: in chunks of pixels, three phases (so no phase reloads what the previous just stored):
@@ -95,13 +95,14 @@ inline void gated_pack(const ConvGeometry& g, const Word* ref, Word* packed, siz
 
 // Everything step 4 needs for one pixel.
 struct PixelOut {
-  const int32_t* dmsb;      // [oc]
-  const uint16_t* masks;    // [nv16]: bit c of masks[v] <=> channel 16 v + c open
-  const int32_t* dlsb;      // dense path: [oc] D_lsb; else nullptr
-  const int32_t* pcs;       // sparse path: popcounts of the open channels in channel order; else nullptr
-  int32_t base;             // sparse path: D_lsb = base - 2 * pcs when base_vec is null
-  const int32_t* base_vec;  // sparse path, kZero edge pixels: per-channel base [oc]
-  void* dst;                // the pixel's output
+  const int32_t* dmsb;       // [oc]
+  const uint16_t* masks;     // [nv16]: bit c of masks[v] <=> channel 16 v + c open
+  const int32_t* dlsb;       // dense path: [oc] D_lsb; else nullptr
+  const int32_t* pcs;        // sparse path: popcounts of the open channels in channel order; else nullptr
+  int32_t base;              // sparse path: D_lsb = base - 2 * pcs when base_vec is null
+  const int32_t* base_vec;   // sparse path, kZero edge pixels: per-channel base [oc]
+  void* dst;                 // the pixel's output
+  bool skip_closed = false;  // the MSB kernel already wrote the output as if every gate were closed
 };
 
 // ---- scalar pieces (portable and avx2 variants)
@@ -289,6 +290,7 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
       px.dmsb = dm + static_cast<size_t>(p) * oc;
       px.masks = masks + p * nv;
       px.dst = dst + static_cast<ptrdiff_t>(p) * px_bytes;
+      px.skip_closed = Traits::kFusedGates;
       return px;
     };
     if (dense) {
