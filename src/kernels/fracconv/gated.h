@@ -163,15 +163,17 @@ inline void finish_scalar(const OutputStage& out, int oc, const PixelOut& px) {
   }
 }
 
-// Cost model of the two LSB passes of a segment, in cycles of the avx512 variant measured on a 3x3
-// 128-channel layer (the dot product per pair scaled by the window length k), close enough for the others:
-// the sparse pass pays per pending pixel (lists, window, epilogue) and per open pair; the dense one a binary
-// conv per pixel.
-inline bool use_dense(LsbPass pass, int pixels, int pending, int open, int k) {
+// Cost model of the two LSB passes of a segment, in core cycles of the avx512 variant as measured on the 3x3
+// 28x28x128 layer (bench/fracconv_bench.cc), scaled by the window length k and the channel count oc (close
+// enough for the other variants, whose balance is similar): the sparse pass pays ~330 cycles per pixel with an
+// open gate (lists, window, epilogue; proportional to oc) plus ~4.7 per open pair (proportional to k); the
+// dense pass a binary conv per pixel (~300) plus ~70 per pending pixel for its epilogue. On that layer the
+// sparse pass wins below ~5 % density.
+inline bool use_dense(LsbPass pass, int pixels, int pending, int open, int k, int oc) {
   if (pass != LsbPass::kAuto) return pass == LsbPass::kDense;
-  const double pair = 3.5 * k / 18.0, conv_px = 175.0 * k / 18.0;
-  const double sparse = 100.0 * pending + pair * open;
-  const double dense = conv_px * pixels;
+  const double kk = k / 18.0, cc = oc / 128.0;
+  const double sparse = 330.0 * cc * pending + 4.7 * kk * open;
+  const double dense = 300.0 * kk * cc * pixels + 70.0 * cc * pending;
   return dense < sparse;
 }
 
@@ -283,7 +285,7 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
       pending[npending++] = p;
     }
     if (npending == 0) return;
-    const bool dense = use_dense(a.lsb_pass, n, npending, open, lay.k);
+    const bool dense = use_dense(a.lsb_pass, n, npending, open, lay.k, oc);
     if (dense) Traits::msb(lsb, b, oy, x0, x1, dl);
     auto pixel_out = [&](int p) {
       PixelOut px{};
