@@ -1,10 +1,13 @@
-// Helpers shared by the tests: a replicable random source and ±1 / bit-packed tensor generators.
+// Helpers shared by the tests: a replicable random source, ±1 / bit-packed tensor generators, and the sweep
+// controls of the kernel-variant tests.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/common/bits.h"
@@ -43,6 +46,37 @@ inline std::vector<float> unpack_pm1(const kernels::Word* w, size_t rows, int ch
     for (int c = 0; c < channels; ++c)
       out[r * channels + c] = kernels::get_bit(w + r * words, c) ? -1.0f : 1.0f;
   return out;
+}
+
+// Random bit-packed rows ([rows][words_for(channels)]) with zero tail bits.
+inline std::vector<kernels::Word> random_words(std::mt19937_64& rng, size_t rows, int channels) {
+  const int words = kernels::words_for(channels);
+  std::vector<kernels::Word> v(rows * words);
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = rng() &
+           ((i % words == static_cast<size_t>(words - 1)) ? kernels::tail_mask(channels) : ~kernels::Word{0});
+  return v;
+}
+
+// BNNKIT_TEST_SWEEP=light (the sanitizer pass of scripts/test.sh) runs about a sixth of the variant tests'
+// shape sweeps; every variant, output kind and padding mode is still checked.
+inline bool light_sweep() {
+  const char* v = std::getenv("BNNKIT_TEST_SWEEP");
+  return v != nullptr && std::string(v) == "light";
+}
+
+// Row cuts [0, a, b, rows] for 3 slices (fewer when there are fewer rows): a variant run slice by slice must
+// give the bytes of one call.
+inline std::vector<int> three_slices(int rows) {
+  std::vector<int> cuts = {0};
+  if (rows >= 3) {
+    cuts.push_back(rows / 3);
+    cuts.push_back(rows / 3 + (rows + 1) / 3);
+  } else if (rows == 2) {
+    cuts.push_back(1);
+  }
+  cuts.push_back(rows);
+  return cuts;
 }
 
 }  // namespace bnnkit::testing

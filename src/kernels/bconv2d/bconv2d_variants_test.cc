@@ -23,14 +23,11 @@
 namespace bnnkit::kernels {
 namespace {
 
-constexpr unsigned char kSentinel = 0xA5;
+using ::bnnkit::testing::light_sweep;
+using ::bnnkit::testing::random_words;
+using ::bnnkit::testing::three_slices;
 
-// BNNKIT_TEST_SWEEP=light (the sanitizer pass of scripts/test.sh) runs about a sixth of the shape sweep;
-// every variant, output kind and padding mode is still checked.
-bool light_sweep() {
-  const char* v = std::getenv("BNNKIT_TEST_SWEEP");
-  return v != nullptr && std::string(v) == "light";
-}
+constexpr unsigned char kSentinel = 0xA5;
 
 struct Spatial {
   int n, ih, iw, kh, kw, sh, sw, ph, pw;
@@ -57,15 +54,6 @@ constexpr Channels kChannels[] = {{1, 3},   {3, 65},    {63, 1},   {64, 64},   {
 
 constexpr OutputKind kKinds[] = {OutputKind::kInt32, OutputKind::kFloat, OutputKind::kBits};
 constexpr Padding kPaddings[] = {Padding::kZero, Padding::kOne};
-
-// Random bit-packed words with zero tail bits.
-std::vector<Word> random_words(std::mt19937_64& rng, size_t rows, int channels) {
-  const int words = words_for(channels);
-  std::vector<Word> v(rows * words);
-  for (size_t i = 0; i < v.size(); ++i)
-    v[i] = rng() & ((i % words == static_cast<size_t>(words - 1)) ? tail_mask(channels) : ~Word{0});
-  return v;
-}
 
 // One problem with its data and output-stage parameters.
 struct Problem {
@@ -132,19 +120,6 @@ std::string describe(const ConvGeometry& g, Padding p, OutputKind k) {
          std::to_string(g.kw) + " s" + std::to_string(g.sh) + "x" + std::to_string(g.sw) + " p" +
          std::to_string(g.ph) + "x" + std::to_string(g.pw) +
          (p == Padding::kZero ? " zero-pad " : " one-pad ") + kinds[static_cast<int>(k)];
-}
-
-// Row cuts for 3 slices (or fewer when there are fewer rows).
-std::vector<int> three_slices(int rows) {
-  std::vector<int> cuts = {0};
-  if (rows >= 3) {
-    cuts.push_back(rows / 3);
-    cuts.push_back(rows / 3 + (rows + 1) / 3);
-  } else if (rows == 2) {
-    cuts.push_back(1);
-  }
-  cuts.push_back(rows);
-  return cuts;
 }
 
 // Index of the first differing byte, or -1.

@@ -20,25 +20,15 @@
 namespace bnnkit::kernels {
 namespace {
 
+using ::bnnkit::testing::light_sweep;
+using ::bnnkit::testing::random_words;
+using ::bnnkit::testing::three_slices;
+
 constexpr unsigned char kSentinel = 0x5A;
 
-// BNNKIT_TEST_SWEEP=light (the sanitizer pass of scripts/test.sh) runs a part of the sweep; every variant and
-// output kind is still checked.
-bool light_sweep() {
-  const char* v = std::getenv("BNNKIT_TEST_SWEEP");
-  return v != nullptr && std::string(v) == "light";
-}
 constexpr int kCounts[] = {1, 3, 63, 64, 65, 96, 127, 128, 129, 256};
 constexpr int kBatches[] = {1, 2, 5, 7, 13};
 constexpr OutputKind kKinds[] = {OutputKind::kInt32, OutputKind::kFloat, OutputKind::kBits};
-
-std::vector<Word> random_words(std::mt19937_64& rng, size_t rows, int channels) {
-  const int words = words_for(channels);
-  std::vector<Word> v(rows * words);
-  for (size_t i = 0; i < v.size(); ++i)
-    v[i] = rng() & ((i % words == static_cast<size_t>(words - 1)) ? tail_mask(channels) : ~Word{0});
-  return v;
-}
 
 struct Problem {
   int n, ic, oc;

@@ -275,17 +275,19 @@ struct Avx512Traits {
 
 }  // namespace
 
+using Avx512Variant = GatedVariant<bconv2d_detail::avx512_6x4_packed_weight_words,
+                                   bconv2d_detail::avx512_6x4_pack_weights, Avx512Traits>;
+
 size_t avx512_gated_packed_weight_words(const ConvGeometry& g) {
-  return GatedLayout(g, bconv2d_detail::avx512_6x4_packed_weight_words(g)).total_words;
+  return Avx512Variant::packed_weight_words(g);
 }
 
 void avx512_gated_pack_weights(const ConvGeometry& g, const Word* ref, Word* packed) {
-  gated_pack(g, ref, packed, bconv2d_detail::avx512_6x4_packed_weight_words(g),
-             bconv2d_detail::avx512_6x4_pack_weights);
+  Avx512Variant::pack_weights(g, ref, packed);
 }
 
 void avx512_gated_run(const FracConv2dArgs& a, int row_begin, int row_end) {
-  run_gated<Avx512Traits>(a, row_begin, row_end, bconv2d_detail::avx512_6x4_packed_weight_words(a.g));
+  Avx512Variant::run(a, row_begin, row_end);
 }
 
 }  // namespace bnnkit::kernels::fracconv_detail

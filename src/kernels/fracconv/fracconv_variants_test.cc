@@ -22,12 +22,11 @@
 namespace bnnkit::kernels {
 namespace {
 
-constexpr unsigned char kSentinel = 0xA5;
+using ::bnnkit::testing::light_sweep;
+using ::bnnkit::testing::random_words;
+using ::bnnkit::testing::three_slices;
 
-bool light_sweep() {
-  const char* v = std::getenv("BNNKIT_TEST_SWEEP");
-  return v != nullptr && std::string(v) == "light";
-}
+constexpr unsigned char kSentinel = 0xA5;
 
 struct Spatial {
   int n, ih, iw, kh, kw, sh, sw, ph, pw;
@@ -48,14 +47,6 @@ constexpr Padding kPaddings[] = {Padding::kZero, Padding::kOne};
 constexpr LsbPass kPaths[] = {LsbPass::kSparse, LsbPass::kDense, LsbPass::kAuto};
 
 enum class Gates { kMixed, kSparse, kAllOpen, kAllClosed };
-
-std::vector<Word> random_words(std::mt19937_64& rng, size_t rows, int channels) {
-  const int words = words_for(channels);
-  std::vector<Word> v(rows * words);
-  for (size_t i = 0; i < v.size(); ++i)
-    v[i] = rng() & ((i % words == static_cast<size_t>(words - 1)) ? tail_mask(channels) : ~Word{0});
-  return v;
-}
 
 struct Problem {
   ConvGeometry g;
@@ -151,18 +142,6 @@ std::string describe(const ConvGeometry& g, Padding p, OutputKind k, LsbPass pat
          std::to_string(g.kw) + " s" + std::to_string(g.sh) + "x" + std::to_string(g.sw) + " p" +
          std::to_string(g.ph) + (p == Padding::kZero ? " zero-pad " : " one-pad ") +
          kinds[static_cast<int>(k)] + " lsb_pass=" + std::to_string(static_cast<int>(path));
-}
-
-std::vector<int> three_slices(int rows) {
-  std::vector<int> cuts = {0};
-  if (rows >= 3) {
-    cuts.push_back(rows / 3);
-    cuts.push_back(rows / 3 + (rows + 1) / 3);
-  } else if (rows == 2) {
-    cuts.push_back(1);
-  }
-  cuts.push_back(rows);
-  return cuts;
 }
 
 class FracConv2dVariants : public ::testing::TestWithParam<const char*> {

@@ -165,8 +165,8 @@ inline void finish_scalar(const OutputStage& out, int oc, const PixelOut& px) {
 
 // Cost model of the two LSB passes of a segment, in core cycles of the avx512 variant as measured on the 3x3
 // 28x28x128 layer (bench/fracconv_bench.cc), scaled by the window length k and the channel count oc (close
-// enough for the other variants, whose balance is similar): the sparse pass pays ~330 cycles per pixel with an
-// open gate (lists, window, epilogue; proportional to oc) plus ~4.7 per open pair (proportional to k); the
+// enough for the other variants, whose balance is similar): the sparse pass pays ~330 cycles per pixel with
+// an open gate (lists, window, epilogue; proportional to oc) plus ~4.7 per open pair (proportional to k); the
 // dense pass a binary conv per pixel (~300) plus ~70 per pending pixel for its epilogue. On that layer the
 // sparse pass wins below ~5 % density.
 inline bool use_dense(LsbPass pass, int pixels, int pending, int open, int k, int oc) {
@@ -352,5 +352,43 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
   }
   if (a.open_count != nullptr) *a.open_count += open_total;
 }
+
+// Traits with the scalar per-pixel steps above, for a variant whose MSB pass is the bconv2d variant `Segment`
+// (its run_segment).
+template <void (*Segment)(const BConv2dArgs&, int, int, int, int, int, int, void*)>
+struct ScalarTraits {
+  static constexpr bool kFusedGates = false;
+  static void msb_gated(const BConv2dArgs&, int, int, int, int, void*, const bconv2d_detail::GateEpilogue&) {}
+  static void msb(const BConv2dArgs& a, int b, int oy, int x0, int x1, void* block) {
+    Segment(a, b, oy, x0, x1, 0, a.g.oc, block);
+  }
+  static void copy(Word* dst, const Word* src, int n) { copy_words(dst, src, n); }
+  static void zero_pad_base(int32_t* base, int oc, int32_t valid_bits, const int32_t* popw,
+                            const ConvGeometry& g, TapRange rows, TapRange cols) {
+    fracconv_detail::zero_pad_base(base, oc, valid_bits, popw, g, rows, cols);
+  }
+  static int gates(const int32_t* dm, int n, int oc, const int32_t* thr, uint16_t* masks) {
+    return gates_scalar(dm, n, oc, thr, masks);
+  }
+  static int compact(const uint16_t* masks, int oc, int32_t* list) { return compact_scalar(masks, oc, list); }
+  static void dots(const Word* win, int k, const Word* wl, const int32_t* list, int n, int32_t* sums) {
+    dots_scalar(win, k, wl, list, n, sums);
+  }
+  static void finish(const OutputStage& out, int oc, const PixelOut& px) { finish_scalar(out, oc, px); }
+};
+
+// The three entry points of a gated variant (variants.h): the bconv2d variant's packed layout (Words, Pack)
+// for the MSB pass, and the traits T for the rest.
+template <size_t (*Words)(const ConvGeometry&), void (*Pack)(const ConvGeometry&, const Word*, Word*),
+          class T>
+struct GatedVariant {
+  static size_t packed_weight_words(const ConvGeometry& g) { return GatedLayout(g, Words(g)).total_words; }
+  static void pack_weights(const ConvGeometry& g, const Word* ref, Word* packed) {
+    gated_pack(g, ref, packed, Words(g), Pack);
+  }
+  static void run(const FracConv2dArgs& a, int row_begin, int row_end) {
+    run_gated<T>(a, row_begin, row_end, Words(a.g));
+  }
+};
 
 }  // namespace bnnkit::kernels::fracconv_detail
