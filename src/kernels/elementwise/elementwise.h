@@ -20,6 +20,11 @@
 // -ffp-contract=off). NaN: the comparisons are written so that a NaN input gives a NaN output in every op
 // (relu(NaN) = NaN, as PyTorch's relu; prelu/rprelu/dprelu take the negative branch, which still yields NaN).
 // relu keeps -0.0 as -0.0. The PReLU family takes the t >= 0 branch at t = 0 (and at t = -0.0).
+// NaN payloads: an operation with one NaN operand returns that NaN, quieted, so the optimized variants
+// (kernels/elementwise/variants.h) reproduce every output bit. When both operands of one add or multiply are
+// NaN, x86 returns its first source operand's, and the compiler orders the operands of these commutative
+// operations as it likes (GCC 12 differently in the vectorized body and the scalar tail of the same reference
+// loop): which payload comes out is unspecified, in the reference too; it is a NaN in every variant.
 //
 // In-place use (dst == src, or dst == a or b for add) is allowed: each element is read before it is written.
 // Otherwise dst must not overlap the inputs.
@@ -125,3 +130,7 @@ void quant_uniform_reference(const QuantUniformArgs& a, int64_t row_begin, int64
 void add_reference(const AddArgs& a, int64_t begin, int64_t end);
 
 }  // namespace bnnkit::kernels
+
+// The optimized variants and their selection, for the runtime (kept at the end: variants.h needs the args
+// structs above).
+#include "kernels/elementwise/variants.h"  // IWYU pragma: export

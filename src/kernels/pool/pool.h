@@ -78,3 +78,7 @@ void max_pool2d_reference(const MaxPool2dArgs& a, int row_begin, int row_end);
 void global_avg_pool_reference(const GlobalAvgPoolArgs& a, int n_begin, int n_end);
 
 }  // namespace bnnkit::kernels
+
+// The optimized variants and their selection, for the runtime (kept at the end: variants.h needs the args
+// structs above).
+#include "kernels/pool/variants.h"  // IWYU pragma: export
