@@ -121,9 +121,9 @@ TEST(Info, ProfileGivesEffectiveActivationBits) {
 
   r = cli("info --profile " + prof + " " + m);
   ASSERT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("A = 1 + gate density"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("A = 1 + 1 x gate density"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("gates    2 fractional conv(s) at measured density from " + prof), std::string::npos);
-  EXPECT_NE(r.out.find("FracConv2d w1a1+d"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("FracConv2d w1a1+1d"), std::string::npos) << r.out;
   r = cli("info " + m);
   EXPECT_NE(r.out.find("A = 2 (no measured gate density: --profile)"), std::string::npos) << r.out;
 }
@@ -160,7 +160,7 @@ TEST(Info, ProfileErrors) {
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.out,
             "bnnkit: error: profile '" + wrong +
-                "': 'block1.conv' is not a fractional conv of model 'bconv-stack' (a profile of another "
+                "': 'block1.conv' is not a fractional or PG conv of model 'bconv-stack' (a profile of another "
                 "model?)\n");
   const std::string big = write("big.json", R"({"ops": [{"name": "block1.conv", "gate_density": 1.5}]})");
   r = cli("info --profile " + big + " " + m);

@@ -74,8 +74,8 @@ struct OpProfile {
   double total_ms = 0;
   int64_t runs = 0;
   int64_t macs = 0;          // multiply-accumulates per run (binary MACs for binary ops)
-  int64_t gate_open = 0;     // fractional convs: outputs that took the LSB pass, summed over runs
-  int64_t gate_outputs = 0;  // fractional convs: outputs, summed over runs
+  int64_t gate_open = 0;     // fractional and PG convs: outputs that took the LSB pass, summed over runs
+  int64_t gate_outputs = 0;  // fractional and PG convs: outputs, summed over runs
 };
 
 class Session {

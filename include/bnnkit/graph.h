@@ -56,6 +56,8 @@ struct ConvAttrs {
 //                   channels that fill no group are ignored, as PokeBNN's shrinking shortcut)
 //   AvgPool/MaxPool x NHWC                          GlobalAvgPool x NHWC -> [N,C]
 //   Flatten         x NHWC -> [N, H*W*C]            Softmax x[N,C]      ArgMax x[N,C] -> i32[N]
+//   PGConv2d        x:f32 NHWC, w:i32[OC,KH,KW,IC] (integer codes), delta:f32[OC], stage -> f32 | i32
+//                   (stage kFloat or kInt32 only)
 // where `stage` is the output stage's constant inputs: kFloat: scale:f32[OC], bias:f32[OC];
 // kBits: threshold:i32[OC], flip:u8[OC]; kInt32: none.
 struct ThermometerOp {
@@ -129,12 +131,24 @@ struct GlobalAvgPoolOp {};
 struct FlattenOp {};
 struct SoftmaxOp {};
 struct ArgMaxOp {};
+// Precision Gating conv (papers.md §1; exact semantics in src/kernels/pgconv/pgconv.h). Per image, x is
+// quantised to act_bits-bit signed codes q with the image's scale s = max|x| + 1e-7 (the trainer uses the
+// whole batch's max); the high_bits high bits of q are convolved with the integer weight codes for every
+// output (acc_hb), the low bits only where float(acc_hb) * k > delta[o], k = (s / (2^act_bits - 1)) *
+// weight_step. Output: kFloat (float(acc) * k) * scale[o] + bias[o], kInt32 the integer acc. Zero padding.
+struct PGConv2dOp {
+  ConvAttrs conv;
+  int act_bits = 3, high_bits = 2;  // B in 2..8, hb in 1..B-1
+  int weight_bits = 8;              // 2..8: codes in [-(2^(wb-1) - 1), 2^(wb-1) - 1]; 1: codes -1 or +1
+  float weight_step = 1.0f;         // s_w: a weight's value is code * weight_step (finite, > 0)
+  OutputKind output = OutputKind::kFloat;
+};
 
 using OpAttrs =
     std::variant<ThermometerOp, SignQuantOp, Quant2BitOp, QuantUniformOp, BConv2dOp, BDenseOp, FracConv2dOp,
                  Conv2dOp, DenseOp, AffineOp, PReLUOp, RPReLUOp, DPReLUOp, ActivationOp, AddOp,
                  ScaleChannelsOp, ConcatOp, ChannelDupOp, ChannelPadOp, ChannelAvgOp, AvgPoolOp, MaxPoolOp,
-                 GlobalAvgPoolOp, FlattenOp, SoftmaxOp, ArgMaxOp>;
+                 GlobalAvgPoolOp, FlattenOp, SoftmaxOp, ArgMaxOp, PGConv2dOp>;
 
 // Name of the op held by `attrs` ("BConv2d", ...), as used in errors, `bnnkit info` and the model file.
 const char* op_name(const OpAttrs& attrs);
@@ -235,6 +249,10 @@ class GraphBuilder {
   int flatten(int x, const std::string& name = "");
   int softmax(int x, const std::string& name = "");
   int argmax(int x, const std::string& name = "");
+  // Precision Gating conv: weight_codes i32 [OC,KH,KW,IC], delta f32 [OC]; attrs.output is taken from
+  // `stage` (FloatStage or Int32Stage).
+  int pgconv2d(int x, int weight_codes, int delta, PGConv2dOp attrs, Stage stage,
+               const std::string& name = "");
 
   // Generic form: appends an op whose output tensors are inferred (shape and dtype) from its inputs.
   std::vector<int> add_op(OpAttrs attrs, std::vector<int> inputs, const std::string& name = "");

@@ -28,7 +28,7 @@ constexpr const char* kOpNames[] = {
     "Thermometer", "SignQuant",     "Quant2Bit", "QuantUniform", "BConv2d",    "BDense",     "FracConv2d",
     "Conv2d",      "Dense",         "Affine",    "PReLU",        "RPReLU",     "DPReLU",     "Activation",
     "Add",         "ScaleChannels", "Concat",    "ChannelDup",   "ChannelPad", "ChannelAvg", "AvgPool",
-    "MaxPool",     "GlobalAvgPool", "Flatten",   "Softmax",      "ArgMax"};
+    "MaxPool",     "GlobalAvgPool", "Flatten",   "Softmax",      "ArgMax",     "PGConv2d"};
 static_assert(std::size(kOpNames) == std::variant_size_v<OpAttrs>, "every op needs a name");
 }  // namespace
 
@@ -296,6 +296,12 @@ int GraphBuilder::softmax(int x, const std::string& name) {
 }
 int GraphBuilder::argmax(int x, const std::string& name) {
   return add_op(ArgMaxOp{}, {x}, name)[0];
+}
+int GraphBuilder::pgconv2d(int x, int weight_codes, int delta, PGConv2dOp attrs, Stage stage,
+                           const std::string& name) {
+  std::vector<int> in{x, weight_codes, delta};
+  for (int t : stage_inputs(stage, attrs.output)) in.push_back(t);
+  return add_op(attrs, in, name)[0];
 }
 
 Graph GraphBuilder::finish() {

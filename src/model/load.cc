@@ -109,6 +109,13 @@ OpAttrs attrs_of(const fb::Operator& op, const std::string& origin, const std::s
       return SoftmaxOp{};
     case fb::OpOptions::ArgMax:
       return ArgMaxOp{};
+    case fb::OpOptions::PGConv2d: {
+      const auto* o = op.options_as_PGConv2d();
+      PGConv2dOp a{conv_of(o->conv(), origin, name)};
+      a.act_bits = o->act_bits(), a.high_bits = o->high_bits(), a.weight_bits = o->weight_bits();
+      a.weight_step = o->weight_step(), a.output = kind(o->output());
+      return a;
+    }
     case fb::OpOptions::NONE:
       fail(origin, "op '" + name + "' has no type");
   }

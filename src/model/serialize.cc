@@ -85,6 +85,12 @@ flatbuffers::Offset<void> options(flatbuffers::FlatBufferBuilder& b, const OpAtt
           [&](const FlattenOp&) { return fb::CreateFlatten(b).Union(); },
           [&](const SoftmaxOp&) { return fb::CreateSoftmax(b).Union(); },
           [&](const ArgMaxOp&) { return fb::CreateArgMax(b).Union(); },
+          [&](const PGConv2dOp& a) {
+            const fb::Conv c = to_fb(a.conv);
+            return fb::CreatePGConv2d(b, &c, a.act_bits, a.high_bits, a.weight_bits, a.weight_step,
+                                      static_cast<fb::OutputKind>(a.output))
+                .Union();
+          },
       },
       attrs);
 }

@@ -29,10 +29,18 @@ ModelCost model_cost(const Graph& g, const std::map<std::string, double>& gate_d
     if (std::holds_alternative<BConv2dOp>(op.attrs) || std::holds_alternative<BDenseOp>(op.attrs)) {
       c.w_bits = c.a_bits = 1, c.binary = true;
     } else if (std::holds_alternative<FracConv2dOp>(op.attrs)) {
-      c.w_bits = 1, c.binary = true, c.gated = true;
+      c.w_bits = 1, c.binary = true, c.gated = true, c.high_bits = 1, c.low_bits = 1;
       const auto it = gate_density.find(op.name);
       if (it != gate_density.end()) c.gate_density = it->second;
       c.a_bits = it == gate_density.end() ? 2.0 : 1.0 + it->second;
+    } else if (const auto* pg = std::get_if<PGConv2dOp>(&op.attrs)) {
+      // Dense high part (hb bits) for every MAC, the low part (lb bits) for the fraction d that opened.
+      c.w_bits = pg->weight_bits, c.gated = true;
+      c.high_bits = pg->high_bits, c.low_bits = pg->act_bits - pg->high_bits;
+      const auto it = gate_density.find(op.name);
+      if (it != gate_density.end()) c.gate_density = it->second;
+      const double d = it == gate_density.end() ? 1.0 : it->second;
+      c.a_bits = pg->high_bits + (pg->act_bits - pg->high_bits) * d;
     } else if (const auto* conv = std::get_if<Conv2dOp>(&op.attrs)) {
       c.w_bits = conv->weight_bits, c.a_bits = conv->act_bits;
     } else if (const auto* dense = std::get_if<DenseOp>(&op.attrs)) {

@@ -1,6 +1,9 @@
 #include "runtime/infer.h"
 
 #include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstring>
 #include <sstream>
 #include <type_traits>
 
@@ -188,6 +191,25 @@ const TensorSpec& channels_last(const Checker& ck, int i, const char* role) {
   return t;
 }
 
+// The weight codes of a PGConv2d (a constant, checked by infer_outputs) lie in the range its weight_bits
+// allow, so the bit-serial kernels' planes represent them exactly.
+void check_pg_codes(const Graph& g, const OpDef& op, const PGConv2dOp& a, const std::string& where) {
+  const TensorDef& t = g.tensors[op.inputs[1]];
+  const std::vector<uint8_t>& buf = g.buffers[t.buffer];
+  const int32_t hi = a.weight_bits == 1 ? 1 : (1 << (a.weight_bits - 1)) - 1;
+  for (size_t i = 0; i + 4 <= buf.size(); i += 4) {
+    int32_t w;
+    std::memcpy(&w, buf.data() + i, 4);
+    const bool ok = a.weight_bits == 1 ? (w == 1 || w == -1) : (w >= -hi && w <= hi);
+    if (!ok)
+      throw Error(where + ": weight code " + std::to_string(w) + " (element " + std::to_string(i / 4) +
+                  " of '" + t.name + "') is outside " +
+                  (a.weight_bits == 1 ? std::string("{-1, +1}")
+                                      : "[" + std::to_string(-hi) + ", " + std::to_string(hi) + "]") +
+                  " for weight_bits " + std::to_string(a.weight_bits));
+  }
+}
+
 }  // namespace
 
 std::string shape_str(const std::vector<int>& shape) {
@@ -295,6 +317,10 @@ Arity op_arity(const OpDef& op) {
                         },
                         [](const ArgMaxOp&) {
                           return Arity{1, 1, 1};
+                        },
+                        [](const PGConv2dOp& a) {
+                          const int n = 3 + stage_inputs(a.output);
+                          return Arity{n, n, 1};
                         },
                     },
                     op.attrs);
@@ -503,6 +529,43 @@ std::vector<TensorSpec> infer_outputs(const OpDef& op, const std::vector<const T
           [&](const ArgMaxOp&) -> std::vector<TensorSpec> {
             return {{DType::kInt32, {ck.matrix(0, "x", DType::kFloat32).shape[0]}}};
           },
+          [&](const PGConv2dOp& a) -> std::vector<TensorSpec> {
+            // The scale k varies per image, so a Bits output has no integer threshold.
+            ck.need(a.output == OutputKind::kFloat || a.output == OutputKind::kInt32,
+                    "output must be Float or Int32");
+            ck.need(a.act_bits >= 2 && a.act_bits <= 8,
+                    "act_bits must be in 2..8, got " + std::to_string(a.act_bits));
+            ck.need(a.high_bits >= 1 && a.high_bits < a.act_bits,
+                    "high_bits must be in 1..act_bits-1, got " + std::to_string(a.high_bits) +
+                        " with act_bits " + std::to_string(a.act_bits));
+            ck.need(a.weight_bits >= 1 && a.weight_bits <= 8,
+                    "weight_bits must be in 1..8, got " + std::to_string(a.weight_bits));
+            ck.need(std::isfinite(a.weight_step) && a.weight_step > 0.0f,
+                    "weight_step must be finite and > 0, got " + std::to_string(a.weight_step));
+            const TensorSpec& x = ck.feature_map(0, "x", DType::kFloat32);
+            const TensorSpec& w = ck.typed(1, "weights", DType::kInt32);
+            ck.need(w.constant, "weights must be a constant");
+            ck.need(w.shape.size() == 4, "weights must be [OC, KH, KW, IC], got " + shape_str(w.shape));
+            ck.check_positive(w, "weights");
+            ck.need(w.shape[1] == a.conv.kh && w.shape[2] == a.conv.kw,
+                    "weights " + shape_str(w.shape) + " do not match the kernel " +
+                        std::to_string(a.conv.kh) + "x" + std::to_string(a.conv.kw));
+            ck.need(w.shape[3] == x.shape[3], "weights have " + std::to_string(w.shape[3]) +
+                                                  " input channels, input has " + std::to_string(x.shape[3]));
+            ck.check_conv(a.conv, x.shape[1], x.shape[2], "kernel");
+            // Every partial sum of the integer accumulator must fit int32.
+            const int64_t max_w = a.weight_bits == 1 ? 1 : (int64_t{1} << (a.weight_bits - 1)) - 1;
+            const int64_t bound =
+                int64_t{a.conv.kh} * a.conv.kw * x.shape[3] * ((int64_t{1} << a.act_bits) - 1) * max_w;
+            ck.need(bound <= INT32_MAX, "kh * kw * ic * (2^act_bits - 1) * max|code| = " +
+                                            std::to_string(bound) + " overflows the int32 accumulator");
+            const int oc = w.shape[0];
+            ck.per_channel(2, "delta", DType::kFloat32, oc);
+            ck.stage(3, a.output, oc);
+            return {{stage_dtype(a.output),
+                     {x.shape[0], out_dim(x.shape[1], a.conv.kh, a.conv.sh, a.conv.ph),
+                      out_dim(x.shape[2], a.conv.kw, a.conv.sw, a.conv.pw), oc}}};
+          },
       },
       op.attrs);
 }
@@ -516,6 +579,7 @@ int64_t op_macs(const OpDef& op, const std::vector<const TensorSpec*>& in,
   if (std::holds_alternative<BConv2dOp>(op.attrs) || std::holds_alternative<Conv2dOp>(op.attrs))
     return conv_macs(1);
   if (std::holds_alternative<FracConv2dOp>(op.attrs)) return conv_macs(2);
+  if (std::holds_alternative<PGConv2dOp>(op.attrs)) return conv_macs(1);
   if (std::holds_alternative<BDenseOp>(op.attrs) || std::holds_alternative<DenseOp>(op.attrs))
     return num_elements(out[0].shape) * in[1]->shape[1];
   return 0;
@@ -579,6 +643,7 @@ void validate_graph(const Graph& g) {
       ins.push_back(&spec[t]);
     }
     const std::vector<TensorSpec> outs = infer_outputs(op, ins);
+    if (const auto* pg = std::get_if<PGConv2dOp>(&op.attrs)) check_pg_codes(g, op, *pg, where);
     if (op.outputs.size() != outs.size())
       throw Error(where + " must have " + std::to_string(outs.size()) + " outputs, has " +
                   std::to_string(op.outputs.size()));

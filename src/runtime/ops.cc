@@ -1,6 +1,7 @@
 #include "runtime/ops.h"
 
 #include <cstring>
+#include <memory>
 
 #include "kernels/bconv2d/bconv2d.h"
 #include "kernels/bconv2d/variants.h"
@@ -13,6 +14,8 @@
 #include "kernels/elementwise/elementwise.h"
 #include "kernels/fracconv/fracconv.h"
 #include "kernels/fracconv/variants.h"
+#include "kernels/pgconv/pgconv.h"
+#include "kernels/pgconv/variants.h"
 #include "kernels/pool/pool.h"
 #include "kernels/shape/shape.h"
 #include "kernels/softmax/softmax.h"
@@ -221,9 +224,11 @@ Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, k::Isa isa) {
                      k::words_for(args.g.ic) * 2;
             n.gated = true;
             n.gate_outputs = static_cast<int64_t>(n.rows) * args.g.ow() * args.g.oc;
-            n.fn = [args, run = v.run](int64_t b, int64_t e, int64_t* gate_count) mutable {
-              args.open_count = gate_count;
-              run(args, static_cast<int>(b), static_cast<int>(e));
+            // Threads run slices concurrently: each call counts into its own copy of the arguments.
+            n.fn = [args, run = v.run](int64_t b, int64_t e, int64_t* gate_count) {
+              k::FracConv2dArgs call = args;
+              call.open_count = gate_count;
+              run(call, static_cast<int>(b), static_cast<int>(e));
             };
           },
           [&](const Conv2dOp& a) {
@@ -252,35 +257,50 @@ Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, k::Isa isa) {
           },
           [&](const AffineOp&) {
             k::AffineArgs args{io.channels(0), io.f32(0), io.f32(1), io.f32(2), io.out_f32()};
-            rowwise(n, io.rows(0), args.channels, args, k::affine_reference);
+            const k::ElementwiseVariant& v = k::elementwise_select(&k::ElementwiseVariant::affine, isa);
+            n.kernel = v.name;
+            rowwise(n, io.rows(0), args.channels, args, v.affine);
           },
           [&](const PReLUOp&) {
             k::PReluArgs args{io.channels(0), io.f32(0), io.f32(1), io.out_f32()};
-            rowwise(n, io.rows(0), args.channels, args, k::prelu_reference);
+            const k::ElementwiseVariant& v = k::elementwise_select(&k::ElementwiseVariant::prelu, isa);
+            n.kernel = v.name;
+            rowwise(n, io.rows(0), args.channels, args, v.prelu);
           },
           [&](const RPReLUOp&) {
             k::RPReluArgs args{io.channels(0), io.f32(0), io.f32(1), io.f32(2), io.f32(3), io.out_f32()};
-            rowwise(n, io.rows(0), args.channels, args, k::rprelu_reference);
+            const k::ElementwiseVariant& v = k::elementwise_select(&k::ElementwiseVariant::rprelu, isa);
+            n.kernel = v.name;
+            rowwise(n, io.rows(0), args.channels, args, v.rprelu);
           },
           [&](const DPReLUOp&) {
             k::DPReluArgs args{io.channels(0), io.f32(0), io.f32(1),   io.f32(2),
                                io.f32(3),      io.f32(4), io.out_f32()};
-            rowwise(n, io.rows(0), args.channels, args, k::dprelu_reference);
+            const k::ElementwiseVariant& v = k::elementwise_select(&k::ElementwiseVariant::dprelu, isa);
+            n.kernel = v.name;
+            rowwise(n, io.rows(0), args.channels, args, v.dprelu);
           },
           [&](const ActivationOp& a) {
             k::ActivationArgs args{static_cast<k::Activation>(a.kind), io.channels(0), io.f32(0),
                                    io.out_f32()};
-            rowwise(n, io.rows(0), args.channels, args, k::activation_reference);
+            const k::ElementwiseVariant& v = k::elementwise_select(&k::ElementwiseVariant::activation, isa);
+            n.kernel = v.name;
+            rowwise(n, io.rows(0), args.channels, args, v.activation);
           },
           [&](const AddOp&) {
             k::AddArgs args{io.f32(0), io.f32(1), io.out_f32()};
-            rowwise(n, num_elements(io.shape(0)), 1, args, k::add_reference);
+            const k::ElementwiseVariant& v = k::elementwise_select(&k::ElementwiseVariant::add, isa);
+            n.kernel = v.name;
+            rowwise(n, num_elements(io.shape(0)), 1, args, v.add);
           },
           [&](const ScaleChannelsOp&) {
             const auto& s = io.shape(0);
             k::ScaleChannelsArgs args{static_cast<int64_t>(s[1]) * s[2], s[3], io.f32(0), io.f32(1),
                                       io.out_f32()};
-            rowwise(n, io.rows(0), args.channels, args, k::scale_channels_reference);
+            const k::ElementwiseVariant& v =
+                k::elementwise_select(&k::ElementwiseVariant::scale_channels, isa);
+            n.kernel = v.name;
+            rowwise(n, io.rows(0), args.channels, args, v.scale_channels);
           },
           [&](const ConcatOp&) {
             k::ConcatChannelsArgs args{io.channels(0), io.channels(1), io.f32(0), io.f32(1), io.out_f32()};
@@ -304,8 +324,10 @@ Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, k::Isa isa) {
             args.ph_end = a.ph_end, args.pw_end = a.pw_end;
             n.rows = args.out_rows();
             n.work = static_cast<int64_t>(n.rows) * args.ow() * args.g.ic * a.window.kh * a.window.kw;
-            n.fn = [args](int64_t b, int64_t e, int64_t*) {
-              k::avg_pool2d_reference(args, static_cast<int>(b), static_cast<int>(e));
+            const k::PoolVariant& v = k::pool_select(&k::PoolVariant::avg_pool2d, isa);
+            n.kernel = v.name;
+            n.fn = [args, run = v.avg_pool2d](int64_t b, int64_t e, int64_t*) {
+              run(args, static_cast<int>(b), static_cast<int>(e));
             };
           },
           [&](const MaxPoolOp& a) {
@@ -322,8 +344,10 @@ Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, k::Isa isa) {
             k::GlobalAvgPoolArgs args{s[0], s[1], s[2], s[3], io.f32(0), io.out_f32()};
             n.rows = s[0];
             n.work = num_elements(s);
-            n.fn = [args](int64_t b, int64_t e, int64_t*) {
-              k::global_avg_pool_reference(args, static_cast<int>(b), static_cast<int>(e));
+            const k::PoolVariant& v = k::pool_select(&k::PoolVariant::global_avg_pool, isa);
+            n.kernel = v.name;
+            n.fn = [args, run = v.global_avg_pool](int64_t b, int64_t e, int64_t*) {
+              run(args, static_cast<int>(b), static_cast<int>(e));
             };
           },
           [&](const FlattenOp&) {
@@ -345,6 +369,55 @@ Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, k::Isa isa) {
           [&](const ArgMaxOp&) {
             k::ArgmaxArgs args{io.channels(0), io.f32(0), reinterpret_cast<int32_t*>(io.out(0).data)};
             rowwise(n, io.rows(0), args.cols, args, k::argmax_reference);
+          },
+          [&](const PGConv2dOp& a) {
+            const k::ConvGeometry g = geometry(io.shape(0), io.shape(1), a.conv);
+            const int ab = a.act_bits, hb = a.high_bits, wb = a.weight_bits;
+            const k::PGConv2dVariant& v = k::pgconv2d_select(g, ab, hb, wb, isa);
+            n.kernel = v.name;
+            n.rejected = rejections(k::pgconv2d_variants(), v, isa,
+                                    [&](const k::PGConv2dVariant& o) { return o.rejects(g, ab, hb, wb); });
+            n.packed.assign(v.packed_weight_words(g, wb), 0);
+            v.pack_weights(g, wb, io.i32(1), n.packed.data());
+            // The quantized planes and image scales live between the two phases; both closures share them.
+            struct Planes {
+              std::vector<k::Word> words;
+              std::vector<float> scale;
+            };
+            auto planes = std::make_shared<Planes>();
+            const int64_t pixels = static_cast<int64_t>(g.ih) * g.iw;
+            planes->words.assign(static_cast<size_t>(g.n * pixels * k::pg_pixel_words(ab, g.ic)), 0);
+            planes->scale.assign(g.n, 0.0f);
+            const k::PGQuantArgs q{
+                g.n, pixels, g.ic, ab, io.f32(0), planes->words.data(), planes->scale.data()};
+            n.prepare = [q, planes](int64_t b, int64_t e) {
+              k::pgquant_reference(q, static_cast<int>(b), static_cast<int>(e));
+            };
+            n.prepare_rows = g.n;
+            n.prepare_work = g.n * pixels * g.ic * ab;
+            k::PGConv2dArgs args;
+            args.g = g;
+            args.act_bits = ab, args.high_bits = hb, args.weight_bits = wb;
+            args.src = planes->words.data();
+            args.src_scale = planes->scale.data();
+            args.codes = io.i32(1);
+            args.packed = n.packed.data();
+            args.weight_step = a.weight_step;
+            args.delta = io.f32(2);
+            args.kind = static_cast<k::OutputKind>(a.output);
+            if (a.output == OutputKind::kFloat) args.scale = io.f32(3), args.bias = io.f32(4);
+            args.dst = io.out(0).data;
+            n.rows = g.out_rows();
+            n.work =
+                static_cast<int64_t>(n.rows) * g.ow() * g.oc * g.kh * g.kw * k::words_for(g.ic) * ab * wb;
+            n.gated = true;
+            n.gate_outputs = static_cast<int64_t>(n.rows) * g.ow() * g.oc;
+            // A copy of args per call: threads run this closure concurrently, each with its own counter.
+            n.fn = [args, run = v.run, planes](int64_t b, int64_t e, int64_t* gate_count) {
+              k::PGConv2dArgs slice = args;
+              slice.open_count = gate_count;
+              run(slice, static_cast<int>(b), static_cast<int>(e));
+            };
           },
       },
       op.attrs);

@@ -36,6 +36,10 @@ struct Node {
   int64_t gate_outputs = 0;           // outputs per run (for density)
   std::vector<int64_t> gate_counts;   // per thread, filled by the session
   std::vector<kernels::Word> packed;  // weights in the chosen variant's layout
+  // Optional first phase over its own units, run (split over the threads like fn) before fn: PGConv2d
+  // quantizes each image here, since every output row needs its whole image's scale.
+  std::function<void(int64_t begin, int64_t end)> prepare;
+  int64_t prepare_rows = 0, prepare_work = 0;
 };
 
 Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, kernels::Isa isa);

@@ -261,8 +261,23 @@ void Session::run() {
     const auto t0 =
         m.opts.profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     // Small ops are not worth waking the workers for.
-    const int64_t by_work = std::max<int64_t>(1, n.work / runtime::kMinWorkPerPart);
-    const int parts = static_cast<int>(std::min<int64_t>({threads, n.rows, by_work}));
+    const auto parts_for = [threads](int64_t rows, int64_t work) {
+      const int64_t by_work = std::max<int64_t>(1, work / runtime::kMinWorkPerPart);
+      return static_cast<int>(std::min<int64_t>({threads, rows, by_work}));
+    };
+    if (n.prepare) {
+      const int pp = parts_for(n.prepare_rows, n.prepare_work);
+      if (pp <= 1) {
+        n.prepare(0, n.prepare_rows);
+      } else {
+        m.pool->run(pp, [&n](int part, int count) {
+          int64_t b, e;
+          runtime::slice(n.prepare_rows, part, count, b, e);
+          if (b < e) n.prepare(b, e);
+        });
+      }
+    }
+    const int parts = parts_for(n.rows, n.work);
     std::fill(n.gate_counts.begin(), n.gate_counts.end(), 0);
     if (parts <= 1) {
       n.fn(0, n.rows, &n.gate_counts[0]);

@@ -54,9 +54,10 @@ std::map<std::string, double> read_gate_densities(const std::string& path, const
   for (const auto& [name, d] : density) {
     bool gated = false;
     for (const OpDef& op : g.ops)
-      gated = gated || (op.name == name && std::holds_alternative<FracConv2dOp>(op.attrs));
+      gated = gated || (op.name == name && (std::holds_alternative<FracConv2dOp>(op.attrs) ||
+                                            std::holds_alternative<PGConv2dOp>(op.attrs)));
     if (!gated)
-      throw Error("profile '" + path + "': '" + name + "' is not a fractional conv of model '" +
+      throw Error("profile '" + path + "': '" + name + "' is not a fractional or PG conv of model '" +
                   g.metadata.name + "' (a profile of another model?)");
   }
   return density;
@@ -69,7 +70,8 @@ std::string grouped(double v) {
   return (v < 0 ? "-" : "") + digits;
 }
 
-// ACE per op kind and precision ("BConv2d w1a1", "Conv2d w8a8", "FracConv2d w1a1+d"), in first-seen order.
+// ACE per op kind and precision ("BConv2d w1a1", "Conv2d w8a8", "FracConv2d w1a1+1d", "PGConv2d w8a2+1d":
+// hb + lb x density), in first-seen order.
 struct OpSummary {
   std::string key;
   int layers = 0;
@@ -82,7 +84,7 @@ std::vector<OpSummary> summarize(const ModelCost& cost) {
     if (l.macs == 0) continue;
     char bits[48];
     if (l.gated) {
-      std::snprintf(bits, sizeof bits, " w%ga1+d", l.w_bits);
+      std::snprintf(bits, sizeof bits, " w%ga%g+%gd", l.w_bits, l.high_bits, l.low_bits);
     } else {
       std::snprintf(bits, sizeof bits, " w%ga%g", l.w_bits, l.a_bits);
     }
@@ -155,8 +157,10 @@ int run_info(const InfoArgs& a) {
     std::printf("%-22s %-12s %-18s %10lld %5.3g %5.3g %14lld %16.0f", l.name.c_str(), l.op.c_str(),
                 runtime::shape_str(l.out_shape).c_str(), static_cast<long long>(l.param_bytes), l.w_bits,
                 l.a_bits, static_cast<long long>(l.macs), l.ace);
-    if (l.gated && l.gate_density >= 0) std::printf("  A = 1 + gate density %.4f", l.gate_density);
-    if (l.gated && l.gate_density < 0) std::printf("  A = 2 (no measured gate density: --profile)");
+    if (l.gated && l.gate_density >= 0)
+      std::printf("  A = %g + %g x gate density %.4f", l.high_bits, l.low_bits, l.gate_density);
+    if (l.gated && l.gate_density < 0)
+      std::printf("  A = %g (no measured gate density: --profile)", l.high_bits + l.low_bits);
     std::printf("\n");
   }
   std::printf("\n%-22s %6s %18s %20s\n", "ACE by op", "layers", "MACs", "ACE");
