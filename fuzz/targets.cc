@@ -13,6 +13,7 @@
 #include "bnnkit/cost.h"
 #include "io/idx.h"
 #include "io/image.h"
+#include "train/config/config.h"
 
 namespace bnnkit::fuzz {
 namespace {
@@ -105,6 +106,10 @@ WorkEstimate estimate_work(const Graph& g) {
       e.work += out * a->conv.kh * a->conv.kw * ic_words;
     } else if (const auto* f = std::get_if<FracConv2dOp>(&op.attrs)) {
       e.work += 2 * out * f->conv.kh * f->conv.kw * ic_words;
+    } else if (const auto* pg = std::get_if<PGConv2dOp>(&op.attrs)) {
+      // The reference (which takes windows too wide for the bit-serial variants) reads every plane of every
+      // channel: the upper bound.
+      e.work += out * pg->conv.kh * pg->conv.kw * ic * pg->act_bits;
     } else if (const auto* c = std::get_if<Conv2dOp>(&op.attrs)) {
       e.work += out * c->conv.kh * c->conv.kw * (ic / c->groups);
     } else if (std::holds_alternative<BDenseOp>(op.attrs)) {
@@ -170,6 +175,30 @@ Outcome png(const uint8_t* data, size_t size) {
   return result;
 }
 
+Outcome config(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  train::Json c;
+  try {
+    c = train::parse_config(text, "fuzz.json");
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    if (msg.rfind("config 'fuzz.json': ", 0) != 0 || msg.find('\n') != std::string::npos)
+      finding("config error is not one line naming the config: " + msg);
+    return Outcome::kRejected;
+  }
+  // What the trainer does with an accepted config must work too: its copy (config.json) parses back to the
+  // same config, and every resolved stage (base merged with the stage's overrides) is a valid config itself.
+  try {
+    if (train::parse_config(c.dump(), "copy") != c)
+      finding("an accepted config changes when written and read");
+    for (const train::Json& s : train::resolve_stages(c))
+      train::validate_config({{"model", s.at("model")}, {"train", s.at("train")}}, "stage");
+  } catch (const Error& e) {
+    finding(std::string("an accepted config fails later: ") + e.what());
+  }
+  return Outcome::kAccepted;
+}
+
 }  // namespace bnnkit::fuzz
 
 int fuzz_model_load(const uint8_t* data, size_t size) {
@@ -182,5 +211,9 @@ int fuzz_idx(const uint8_t* data, size_t size) {
 }
 int fuzz_png(const uint8_t* data, size_t size) {
   bnnkit::fuzz::png(data, size);
+  return 0;
+}
+int fuzz_config(const uint8_t* data, size_t size) {
+  bnnkit::fuzz::config(data, size);
   return 0;
 }

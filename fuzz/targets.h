@@ -30,6 +30,10 @@ Outcome model_load(const uint8_t* data, size_t size);
 Outcome idx(const uint8_t* data, size_t size);
 // Bytes -> decode_png as grayscale and as RGB -> normalize.
 Outcome png(const uint8_t* data, size_t size);
+// Bytes -> the trainer's config parser (train::parse_config: JSON, unknown keys, types, ranges). Errors must
+// be one line naming the config; an accepted config must read back unchanged from its dump, and each resolved
+// stage must be a valid config on its own.
+Outcome config(const uint8_t* data, size_t size);
 
 // Budget for planning and running a fuzzed model: a hostile file may declare tensors of up to 2^28
 // elements and 64x64 windows, which the runtime accepts but would take seconds to minutes to run.
@@ -49,3 +53,4 @@ WorkEstimate estimate_work(const Graph& g);
 int fuzz_model_load(const uint8_t* data, size_t size);
 int fuzz_idx(const uint8_t* data, size_t size);
 int fuzz_png(const uint8_t* data, size_t size);
+int fuzz_config(const uint8_t* data, size_t size);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzing with libFuzzer (clang, ASan + UBSan), one target at a time:
-#   scripts/fuzz.sh TARGET SECONDS   TARGET: model_load | idx | png (a fuzz_ prefix is accepted)
+#   scripts/fuzz.sh TARGET SECONDS   TARGET: model_load | idx | png | config (a fuzz_ prefix is accepted)
 #   scripts/fuzz.sh --seeds          rewrites the seed corpus fuzz/corpus/ from the project's own files
 # Builds build-fuzz/ (BNNKIT_FUZZ=ON), runs the target for SECONDS (-max_total_time) with -rss_limit_mb=2048 and
 # -timeout=10 on a working corpus build-fuzz/corpus/TARGET (not committed) seeded from fuzz/corpus/TARGET and
@@ -23,12 +23,14 @@ configure() {
 
 if [ "${1:-}" = "--seeds" ]; then
   configure fuzz_make_seeds
-  rm -rf fuzz/corpus/model_load fuzz/corpus/idx fuzz/corpus/png
+  rm -rf fuzz/corpus/model_load fuzz/corpus/idx fuzz/corpus/png fuzz/corpus/config
   "$build/bin/fuzz_make_seeds" fuzz/corpus
+  mkdir -p fuzz/corpus/config
+  cp configs/*.json fuzz/corpus/config/  # the trainer's configs are the config target's seeds
   exit 0
 fi
 if [ $# -ne 2 ]; then
-  echo "usage: scripts/fuzz.sh TARGET SECONDS | --seeds   (TARGET: model_load, idx, png)" >&2
+  echo "usage: scripts/fuzz.sh TARGET SECONDS | --seeds   (TARGET: model_load, idx, png, config)" >&2
   exit 2
 fi
 target=${1#fuzz_}
@@ -37,8 +39,9 @@ case "$target" in
   model_load) max_len=65536 ;;  # the largest seed (bnn-mlp, 50 KB) fits whole
   idx) max_len=16384 ;;
   png) max_len=16384 ;;
+  config) max_len=16384 ;;  # the largest config (fracbnn_resnet20.json) is 2 KB
   *)
-    echo "fuzz.sh: unknown target '$1' (model_load, idx, png)" >&2
+    echo "fuzz.sh: unknown target '$1' (model_load, idx, png, config)" >&2
     exit 2
     ;;
 esac
@@ -50,11 +53,14 @@ regressions="fuzz/regressions/$target"
 log="$build/logs/$target.log"
 mkdir -p "$work" "$artifacts" "$regressions" "$build/logs" "fuzz/corpus/$target"
 rm -f "$artifacts"/*
+dict=()
+[ -f "fuzz/$target.dict" ] && dict=(-dict="fuzz/$target.dict")  # the key names and choices of a config
 
 set +e
 # shellcheck disable=SC2086
 "$bin" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len="$max_len" -print_final_stats=1 \
-  -artifact_prefix="$artifacts/" ${FUZZ_FLAGS:-} "$work" "fuzz/corpus/$target" "$regressions" >"$log" 2>&1
+  -artifact_prefix="$artifacts/" "${dict[@]}" ${FUZZ_FLAGS:-} "$work" "fuzz/corpus/$target" "$regressions" \
+  >"$log" 2>&1
 rc=$?
 set -e
 

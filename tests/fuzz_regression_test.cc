@@ -70,6 +70,11 @@ TEST(FuzzRegression, Png) {
   EXPECT_GE(replay("png", fuzz::png).accepted, 4);
 }
 
+// The trainer's config parser (no LibTorch): the seeds are configs/*.json, all valid.
+TEST(FuzzRegression, Config) {
+  EXPECT_GE(replay("config", fuzz::config).accepted, 5);
+}
+
 // The small zoo models (the seeds) are within the fuzz work budget, so the fuzzer plans and runs real models.
 TEST(FuzzRegression, SmallZooModelsAreWithinTheWorkBudget) {
   for (const char* arch : {"fracbnn-tiny", "bnn-mlp", "bconv-stack"}) {
@@ -86,7 +91,7 @@ TEST(FuzzRegression, SmallZooModelsAreWithinTheWorkBudget) {
 // into fuzz/regressions/<target>/.
 TEST(FuzzRegression, DISABLED_Pending) {
   const std::pair<const char*, fuzz::Outcome (*)(const uint8_t*, size_t)> targets[] = {
-      {"model_load", fuzz::model_load}, {"idx", fuzz::idx}, {"png", fuzz::png}};
+      {"model_load", fuzz::model_load}, {"idx", fuzz::idx}, {"png", fuzz::png}, {"config", fuzz::config}};
   for (const auto& [target, entry] : targets) {
     const fs::path d = fs::path(BNNKIT_SOURCE_DIR) / "fuzz" / "pending" / target;
     if (!fs::is_directory(d)) continue;

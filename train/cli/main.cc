@@ -6,6 +6,7 @@
 //   bnnkit-train parity CHECKPOINT MODEL.bnn [--data DIR] [--limit N] [--threads N]
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -24,6 +25,7 @@ struct TrainArgs {
   int epochs = 0, threads = 0;
   bool fresh = false, quiet = false;
   std::string device = "cpu";
+  int stop_after_epochs = 0;  // hidden test hook, see run_train
 };
 
 int run_train(const TrainArgs& a) {
@@ -36,6 +38,13 @@ int run_train(const TrainArgs& a) {
   o.fresh = a.fresh;
   o.quiet = a.quiet;
   o.device = a.device;
+  if (a.stop_after_epochs > 0) {
+    // Freezes the process (SIGSTOP) after that many epochs, with their log rows and checkpoints on disk, so
+    // that train/tests/resume_test.cc can SIGKILL it at a known point and check the resumed run.
+    o.after_epoch = [done = 0, stop = a.stop_after_epochs](int, int64_t) mutable {
+      if (++done == stop) std::raise(SIGSTOP);
+    };
+  }
   const auto r = bnnkit::train::run_training(o);
   std::printf("test accuracy %.2f%%\n", 100.0 * r.accuracy);
   return 0;
@@ -77,6 +86,17 @@ int run_parity(const ParityArgs& a) {
       100.0 * static_cast<double>(r.agree) / static_cast<double>(std::max<int64_t>(r.images, 1)),
       r.max_logit_diff, r.engine_images_per_s,
       r.gate_density >= 0 ? (", gate density " + std::to_string(r.gate_density)).c_str() : "");
+  if (!r.layers.empty()) {
+    std::printf("\nfractional convs: outputs that took the LSB pass\n  %-18s %10s %10s  %s\n", "layer",
+                "engine", "LibTorch", "");
+    for (const auto& l : r.layers) {
+      const double n = static_cast<double>(std::max<int64_t>(l.outputs, 1));
+      std::printf("  %-18s %9.4f%% %9.4f%%  %s\n", l.name.c_str(),
+                  100.0 * static_cast<double>(l.engine_open) / n,
+                  100.0 * static_cast<double>(l.trainer_open) / n,
+                  l.engine_open == l.trainer_open ? "equal" : "DIFFERENT");
+    }
+  }
   return 0;
 #else
   std::fprintf(stderr, "bnnkit-train: this build has no engine (include/bnnkit/graph.h was missing)\n");
@@ -104,6 +124,7 @@ int main(int argc, char** argv) {
   train->add_flag("--fresh", targs->fresh, "Ignore an existing checkpoint in the output directory");
   train->add_flag("--quiet", targs->quiet, "No progress bar");
   train->add_option("--device", targs->device, "cpu or cuda (needs a CUDA-enabled LibTorch)");
+  train->add_option("--stop-after-epochs", targs->stop_after_epochs)->group("");  // test hook (hidden)
   train->callback([targs] {
     if (int rc = run_train(*targs)) throw CLI::RuntimeError(rc);
   });

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <stdexcept>
 
 #include "bnnkit/bnnkit.h"
 #include "train/data/dataset.h"
@@ -26,7 +28,7 @@ ParityReport check_parity(const std::string& checkpoint, const std::string& mode
   for (int64_t start = 0; start + batch <= test.size(); start += batch) {
     const auto images = test.images.narrow(0, start, batch);
     const auto labels = test.labels.narrow(0, start, batch);
-    const auto logits = predict(*c.model, images, batch);
+    const auto logits = predict(*c.model, images, batch);  // one forward: last_density is this batch's
     torch::Tensor x;
     if (float_input) {
       const auto& mean = rn ? rn->mean : rf->mean;
@@ -40,6 +42,29 @@ ParityReport check_parity(const std::string& checkpoint, const std::string& mode
     const auto t0 = std::chrono::steady_clock::now();
     s.run();
     engine_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // Per fractional conv: the trainer's open gates of this batch (its gate mean times the outputs, exact:
+    // an integer count below 2^24 divided and multiplied back) against the engine's counters.
+    if (rn != nullptr) {
+      const auto prof = s.profile();
+      size_t k = 0;
+      for (size_t bi = 0; bi < rn->blocks.size(); ++bi) {
+        for (int j = 0; j < 2; ++j) {
+          if (!rn->blocks[bi]->fconv[j]) continue;
+          const std::string name = rn->block_names[bi] + ".conv" + std::to_string(j + 1);
+          auto it =
+              std::find_if(prof.begin(), prof.end(), [&](const OpProfile& p) { return p.name == name; });
+          if (it == prof.end())
+            throw std::runtime_error("parity: the model has no fractional conv '" + name + "'");
+          if (r.layers.size() <= k) r.layers.push_back({name});
+          auto& l = r.layers[k++];
+          const int64_t batch_outputs = it->gate_outputs - l.outputs;
+          l.trainer_open +=
+              std::llround(rn->blocks[bi]->fconv[j]->last_density * static_cast<double>(batch_outputs));
+          l.engine_open = it->gate_open;
+          l.outputs = it->gate_outputs;
+        }
+      }
+    }
     const auto out = s.output_f32(0);
     const auto el = torch::from_blob(const_cast<float*>(out.data()), logits.sizes(), torch::kFloat32).clone();
     r.max_logit_diff = std::max(r.max_logit_diff, (el - logits).abs().max().item<double>());

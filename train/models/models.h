@@ -19,13 +19,13 @@
 #pragma once
 
 #include <torch/torch.h>
-#include <nlohmann/json.hpp>
 
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "train/config/config.h"
 #include "train/nn/activations.h"
 #include "train/nn/batch_norm.h"
 #include "train/nn/binary_conv2d.h"
@@ -35,7 +35,6 @@
 
 namespace bnnkit::train {
 
-using Json = nlohmann::json;
 using Taps = std::vector<std::pair<std::string, torch::Tensor>>;
 
 class ClassifierImpl : public torch::nn::Module {

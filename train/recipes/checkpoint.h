@@ -1,10 +1,12 @@
 // Checkpoints: one file holding the model's parameters and buffers, the optimizer state and a JSON "meta"
-// string (full config, stage, completed epochs, metrics). Written atomically: a temporary file in the same
-// directory, then rename(), so a kill leaves either the old or the new checkpoint, never half of one.
+// string (full config, stage, completed epochs, metrics). Checkpoints and raw state files are written with
+// runtime::write_file_atomic (temporary file, fsync, rename, fsync of the folder), so a kill or power cut
+// leaves either the old or the new file, never half of one. A file that is damaged anyway (truncated, not a
+// checkpoint) is refused with one line naming it, never a crash.
 //
-// Randomness needs no saved state: the torch generator is used only for initialisation, and every epoch's
-// shuffle and augmentation draw from std::mt19937_64 seeded by (seed, stage, epoch), so a resumed run replays
-// exactly the epochs an uninterrupted run would have.
+// Randomness needs no saved state: the torch generator is used only for initialisation (seeded per stage),
+// and every epoch's shuffle and augmentation draw from std::mt19937_64 seeded by (seed, stage, epoch), so a
+// resumed run replays exactly the epochs an uninterrupted run would have.
 #pragma once
 
 #include <torch/torch.h>
@@ -38,7 +40,9 @@ void load_checkpoint_into(const std::string& path, torch::nn::Module& model,
 // Written by run_training next to each finished stage (<stage>.raw) so a run on another machine can be
 // exported here.
 //   "BNNKRAW1" | u64 meta_bytes | meta JSON | u64 count | count x { u32 name_len | name | u8 dtype (0 f32, 1
-//   i64) | u32 ndim | ndim x i64 dims | data }
+//   i64) | u32 ndim | ndim x i64 dims | data } | u32 CRC-32 of all bytes before it
+// (files written before the CRC was added end after the last tensor and are read unchecked; older readers
+// ignore the trailer).
 void save_state_raw(const std::string& path, const torch::nn::Module& model, const Json& meta);
 bool is_raw_state(const std::string& path);
 // Loads a raw state file into a model built from its meta (eval mode).

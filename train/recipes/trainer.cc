@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "runtime/atomic_file.h"
 #include "train/recipes/checkpoint.h"
 
 namespace bnnkit::train {
@@ -118,49 +120,84 @@ torch::Tensor distill_loss(const torch::Tensor& s, const torch::Tensor& t, doubl
   return F::kl_div(ls, pt, F::KLDivFuncOptions().reduction(torch::kBatchMean)) * (temp * temp);
 }
 
-void append_csv(const fs::path& path, const std::string& row) {
-  const bool fresh = !fs::exists(path);
-  std::ofstream f(path, std::ios::app);
-  if (!f) throw std::runtime_error("cannot write " + path.string());
-  if (fresh) {
-    f << "stage,epoch,lr,train_loss,train_acc,test_loss,test_acc,gate_density,img_per_s,seconds\n";
+constexpr const char* kLogHeader =
+    "stage,epoch,lr,train_loss,train_acc,test_loss,test_acc,gate_density,img_per_s,seconds\n";
+
+// Where a run continues: `epoch` epochs of stage `stage` are done.
+struct ResumePoint {
+  int stage = 0;
+  int64_t epoch = 0;
+  Json meta;         // null: from scratch
+  bool raw = false;  // from latest.raw (weights and BN statistics only; fresh optimizer)
+  bool done = false;
+};
+
+int64_t stage_epochs(const Json& stage) {
+  return stage.at("train").value("epochs", int64_t{1});
+}
+
+ResumePoint find_resume_point(const fs::path& out, const Json& stages, bool fresh) {
+  ResumePoint r;
+  const fs::path ckpt = out / "checkpoint.pt", raw = out / "latest.raw";
+  if (fresh || (!fs::exists(ckpt) && !fs::exists(raw))) return r;
+  r.raw = !fs::exists(ckpt);
+  const std::string from = (r.raw ? raw : ckpt).string();
+  try {
+    r.meta = r.raw ? load_state_raw(from).meta : read_checkpoint_meta(from);
+    r.stage = r.meta.at("stage").get<int>();
+    r.epoch = r.meta.at("epoch").get<int64_t>();
+    r.done = r.meta.value("done", false);
+  } catch (const std::exception& e) {
+    // One line for the user: what is wrong and how to get going again.
+    const std::string what = dynamic_cast<const Json::exception*>(&e) != nullptr
+                                 ? from + " has no stage/epoch record (not written by bnnkit-train train?)"
+                                 : e.what();
+    throw std::runtime_error(what + "; remove it (or use --fresh) to start again");
   }
-  f << row << "\n";
+  if (r.done && !r.raw) return r;
+  const int n = static_cast<int>(stages.size());
+  if (r.stage < 0 || r.stage >= n || r.epoch < 0 || r.epoch > stage_epochs(stages[r.stage])) {
+    throw std::runtime_error(from + " is at stage " + std::to_string(r.stage + 1) + " epoch " +
+                             std::to_string(r.epoch) + ", which this config does not have (was it changed?)");
+  }
+  if (r.raw && r.epoch == stage_epochs(stages[r.stage])) {
+    ++r.stage;
+    r.epoch = 0;
+    if (r.stage == n) throw std::runtime_error(from + " is the end of the run already; export it");
+  }
+  return r;
+}
+
+// The rows of an earlier log.csv up to the resume point: the epochs after it are trained again, and their
+// rows written again (a kill between an epoch's log row and its checkpoint leaves such a row).
+std::string log_rows_until(const fs::path& path, const Json& stages, const ResumePoint& r) {
+  std::ifstream f(path);
+  std::string kept, line;
+  std::getline(f, line);  // the header
+  while (std::getline(f, line)) {
+    const size_t c1 = line.find(','), c2 = line.find(',', c1 == std::string::npos ? c1 : c1 + 1);
+    if (c2 == std::string::npos) continue;
+    int64_t epoch = -1;
+    std::from_chars(line.data() + c1 + 1, line.data() + c2, epoch);
+    const std::string name = line.substr(0, c1);
+    for (int si = 0; si < static_cast<int>(stages.size()); ++si) {
+      if (stages[si].at("name") != name) continue;
+      if (si < r.stage || (si == r.stage && epoch >= 1 && epoch <= r.epoch)) kept += line + "\n";
+      break;
+    }
+  }
+  return kept;
+}
+
+// The model of stage `si`, initialised from the stage's seed: the same weights whether the stage starts in
+// this process or in the checkpoint written at the end of the previous stage.
+std::shared_ptr<ClassifierImpl> build_stage_model(const Json& stages, int si) {
+  const int64_t seed = stages[si].at("train").value("seed", int64_t{1});
+  torch::manual_seed(static_cast<uint64_t>(seed + si));
+  return build_model(stages[si].at("model"));
 }
 
 }  // namespace
-
-Json load_config(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw std::runtime_error("cannot open config " + path);
-  Json j;
-  try {
-    j = Json::parse(f, nullptr, true, /*ignore_comments=*/true);
-  } catch (const Json::parse_error& e) {
-    throw std::runtime_error("config " + path + ": " + e.what());
-  }
-  if (!j.is_object() || !j.contains("model"))
-    throw std::runtime_error("config " + path + ": no \"model\" object");
-  return j;
-}
-
-Json resolve_stages(const Json& config) {
-  Json stages = Json::array();
-  const Json base_model = config.at("model");
-  const Json base_train = config.value("train", Json::object());
-  if (!config.contains("stages")) {
-    stages.push_back({{"name", "train"}, {"model", base_model}, {"train", base_train}});
-    return stages;
-  }
-  int k = 0;
-  for (const auto& s : config.at("stages")) {
-    Json m = base_model, t = base_train;
-    m.merge_patch(s.value("model", Json::object()));
-    t.merge_patch(s.value("train", Json::object()));
-    stages.push_back({{"name", s.value("name", "stage" + std::to_string(++k))}, {"model", m}, {"train", t}});
-  }
-  return stages;
-}
 
 void complete_model_config(Json& m, const Dataset& data) {
   if (!m.contains("input_shape")) {
@@ -214,7 +251,9 @@ EvalResult evaluate(ClassifierImpl& model, const Dataset& data, int64_t batch_si
 }
 
 EvalResult run_training(const TrainOptions& opt) {
+  validate_config(opt.config, "TrainOptions::config");
   Json config = opt.config;
+  config.erase("resolved_stages");  // recomputed below
   const std::string name = config.value("name", std::string("run"));
   Json data_cfg = config.value("data", Json::object());
   if (!opt.data_dir.empty()) data_cfg["dir"] = opt.data_dir;
@@ -229,6 +268,35 @@ EvalResult run_training(const TrainOptions& opt) {
   torch::set_num_threads(threads);
   const torch::Device dev(opt.device);
 
+  Json stages = resolve_stages(config);
+  if (opt.epochs > 0) {
+    for (auto& s : stages) s["train"]["epochs"] = opt.epochs;
+  }
+  // The resume point comes first, so that a damaged checkpoint is reported before the data is loaded.
+  const fs::path ckpt = out / "checkpoint.pt";
+  const ResumePoint resume = find_resume_point(out, stages, opt.fresh);
+  if (resume.done && !resume.raw) {
+    std::fprintf(stderr, "bnnkit-train: %s is complete (use --fresh to retrain)\n", ckpt.string().c_str());
+    EvalResult r;
+    const Json m = resume.meta.value("metrics", Json::object());
+    r.accuracy = m.value("test_acc", 0.0);
+    r.loss = m.value("test_loss", 0.0);
+    r.gate_density = m.value("gate_density", -1.0);
+    return r;
+  }
+  if (resume.raw) {
+    std::fprintf(stderr, "bnnkit-train: continuing %s at stage %d epoch %lld (fresh optimizer state)\n",
+                 (out / "latest.raw").string().c_str(), resume.stage + 1,
+                 static_cast<long long>(resume.epoch + 1));
+  } else if (!resume.meta.is_null()) {
+    std::fprintf(stderr, "bnnkit-train: resuming %s at stage %d epoch %lld\n", ckpt.string().c_str(),
+                 resume.stage + 1, static_cast<long long>(resume.epoch + 1));
+  }
+  const std::string log_path = (out / "log.csv").string();
+  std::string log = kLogHeader;
+  if (!resume.meta.is_null()) log += log_rows_until(log_path, stages, resume);
+  runtime::write_file_atomic(log_path, log, "log");
+
   std::fprintf(stderr, "bnnkit-train: %s, data %s, out %s, %d threads\n", name.c_str(), data_dir.c_str(),
                out.string().c_str(), threads);
   Dataset train = load_split(data_dir, true).head(data_cfg.value("train_subset", int64_t{0}));
@@ -239,58 +307,9 @@ EvalResult run_training(const TrainOptions& opt) {
                static_cast<long long>(train.images.size(3)), static_cast<long long>(train.num_classes));
   test.num_classes = train.num_classes = std::max(train.num_classes, test.num_classes);
 
-  Json stages = resolve_stages(config);
-  for (auto& s : stages) {
-    complete_model_config(s["model"], train);
-    if (opt.epochs > 0) s["train"]["epochs"] = opt.epochs;
-  }
+  for (auto& s : stages) complete_model_config(s["model"], train);
   config["resolved_stages"] = stages;
-  {
-    std::ofstream f(out / "config.json");
-    f << config.dump(2) << "\n";
-  }
-
-  // Resume point.
-  const fs::path ckpt = out / "checkpoint.pt";
-  int start_stage = 0;
-  int64_t start_epoch = 0;
-  Json resume_meta;
-  bool raw_resume = false;
-  if (!opt.fresh && fs::exists(ckpt)) {
-    resume_meta = read_checkpoint_meta(ckpt.string());
-    start_stage = resume_meta.at("stage").get<int>();
-    start_epoch = resume_meta.at("epoch").get<int64_t>();
-    if (resume_meta.value("done", false)) {
-      std::fprintf(stderr, "bnnkit-train: %s is complete (use --fresh to retrain)\n", ckpt.string().c_str());
-      EvalResult r;
-      const auto& m = resume_meta.at("metrics");
-      r.accuracy = m.value("test_acc", 0.0);
-      r.loss = m.value("test_loss", 0.0);
-      r.gate_density = m.value("gate_density", -1.0);
-      return r;
-    }
-    std::fprintf(stderr, "bnnkit-train: resuming %s at stage %d epoch %lld\n", ckpt.string().c_str(),
-                 start_stage + 1, static_cast<long long>(start_epoch + 1));
-  } else if (!opt.fresh && fs::exists(out / "latest.raw")) {
-    // A run from another machine (e.g. a CUDA LibTorch) left only its raw state: continue from its last epoch
-    // (weights and BN statistics; the optimizer starts afresh).
-    raw_resume = true;
-    resume_meta = load_state_raw((out / "latest.raw").string()).meta;
-    start_stage = resume_meta.at("stage").get<int>();
-    start_epoch = resume_meta.at("epoch").get<int64_t>();
-    if (start_epoch >= stages[start_stage].at("train").value("epochs", int64_t{1})) {
-      ++start_stage;
-      start_epoch = 0;
-    }
-    if (start_stage >= static_cast<int>(stages.size())) {
-      throw std::runtime_error((out / "latest.raw").string() + " is the end of the run already; export it");
-    }
-    std::fprintf(stderr, "bnnkit-train: continuing %s at stage %d epoch %lld (fresh optimizer state)\n",
-                 (out / "latest.raw").string().c_str(), start_stage + 1,
-                 static_cast<long long>(start_epoch + 1));
-  } else if (opt.fresh && fs::exists(out / "log.csv")) {
-    fs::remove(out / "log.csv");
-  }
+  runtime::write_file_atomic((out / "config.json").string(), config.dump(2) + "\n", "config copy");
 
   std::shared_ptr<ClassifierImpl> teacher;
   const Json distill = config.value("distill", Json::object());
@@ -305,28 +324,27 @@ EvalResult run_training(const TrainOptions& opt) {
 
   std::shared_ptr<ClassifierImpl> prev;
   EvalResult last;
-  for (int si = start_stage; si < static_cast<int>(stages.size()); ++si) {
+  for (int si = resume.stage; si < static_cast<int>(stages.size()); ++si) {
     const Json& stage = stages[si];
     const Json& tc = stage.at("train");
     const std::string sname = stage.at("name").get<std::string>();
     const int64_t seed = tc.value("seed", int64_t{1});
-    torch::manual_seed(static_cast<uint64_t>(seed + si));
-    auto model = build_model(stage.at("model"));
+    auto model = build_stage_model(stages, si);
     model->to(dev);
     auto optimizer = make_optimizer(tc, *model);
     int64_t epoch0 = 0;
-    if (si == start_stage && raw_resume) {
+    if (si == resume.stage && resume.raw) {
       auto c = load_state_raw((out / "latest.raw").string());
       model->to(torch::kCPU);
       const int n = copy_matching_state(*c.model, *model);
       model->to(dev);
       std::fprintf(stderr, "bnnkit-train: %d tensors from latest.raw\n", n);
-      epoch0 = start_epoch;
-    } else if (si == start_stage && !resume_meta.is_null()) {
+      epoch0 = resume.epoch;
+    } else if (si == resume.stage && !resume.meta.is_null()) {
       model->to(torch::kCPU);
       load_checkpoint_into(ckpt.string(), *model, optimizer.get());
       model->to(dev);
-      epoch0 = start_epoch;
+      epoch0 = resume.epoch;
     } else if (prev) {
       const int n = copy_matching_state(*prev, *model);
       std::fprintf(stderr, "bnnkit-train: stage %s initialised from the previous stage (%d tensors)\n",
@@ -410,55 +428,59 @@ EvalResult run_training(const TrainOptions& opt) {
       row << sname << "," << ep + 1 << "," << lr << "," << train_loss << "," << train_acc << "," << last.loss
           << "," << last.accuracy << "," << last.gate_density << "," << static_cast<double>(seen) / secs
           << "," << secs;
-      append_csv(out / "log.csv", row.str());
+      log += row.str() + "\n";
+      runtime::write_file_atomic(log_path, log, "log");  // before the checkpoint: see trainer.h
       const bool stage_done = ep + 1 == epochs;
       const bool all_done = stage_done && si + 1 == static_cast<int>(stages.size());
-      Json meta = {{"config", config},
-                   {"stage", stage_done && !all_done ? si + 1 : si},
-                   {"stage_name", sname},
-                   {"stage_model", stage.at("model")},
-                   {"epoch", stage_done && !all_done ? 0 : ep + 1},
-                   {"done", all_done},
-                   {"metrics",
-                    {{"test_acc", last.accuracy},
-                     {"test_loss", last.loss},
-                     {"train_acc", train_acc},
-                     {"train_loss", train_loss},
-                     {"gate_density", last.gate_density},
-                     {"test_images", last.count}}}};
-      // Checkpoints are written from CPU copies (loadable without CUDA).
-      std::shared_ptr<ClassifierImpl> cpu_model = model;
-      if (dev.type() != torch::kCPU) {
-        cpu_model = build_model(stage.at("model"));
-        copy_matching_state(*model, *cpu_model);  // copy_ crosses devices
+      if (stage_done || (ep + 1) % tc.value("checkpoint_every", int64_t{1}) == 0) {
+        Json meta = {{"config", config},
+                     {"stage", stage_done && !all_done ? si + 1 : si},
+                     {"stage_name", sname},
+                     {"stage_model", stage.at("model")},
+                     {"epoch", stage_done && !all_done ? 0 : ep + 1},
+                     {"done", all_done},
+                     {"metrics",
+                      {{"test_acc", last.accuracy},
+                       {"test_loss", last.loss},
+                       {"train_acc", train_acc},
+                       {"train_loss", train_loss},
+                       {"gate_density", last.gate_density},
+                       {"test_images", last.count}}}};
+        // Checkpoints are written from CPU copies (loadable without CUDA).
+        std::shared_ptr<ClassifierImpl> cpu_model = model;
+        if (dev.type() != torch::kCPU) {
+          cpu_model = build_model(stage.at("model"));
+          copy_matching_state(*model, *cpu_model);  // copy_ crosses devices
+        }
+        if (stage_done) {
+          Json smeta = meta;
+          smeta["stage"] = si;
+          smeta["epoch"] = ep + 1;
+          smeta["done"] = true;
+          save_checkpoint((out / (sname + ".pt")).string(), *cpu_model, nullptr, smeta);
+          save_state_raw((out / (sname + ".raw")).string(), *cpu_model, smeta);
+        }
+        {
+          Json lmeta = meta;
+          lmeta["stage"] = si;
+          lmeta["epoch"] = ep + 1;
+          lmeta["stage_name"] = sname;
+          save_state_raw((out / "latest.raw").string(), *cpu_model, lmeta);
+        }
+        if (stage_done && !all_done) {
+          // The next stage starts from this stage's weights; the checkpoint records that stage at epoch 0.
+          auto next = build_stage_model(stages, si + 1);
+          copy_matching_state(*cpu_model, *next);
+          Json nmeta = meta;
+          nmeta["stage_model"] = stages[si + 1].at("model");
+          nmeta["stage_name"] = stages[si + 1].at("name");
+          save_checkpoint(ckpt.string(), *next, nullptr, nmeta);
+        } else {
+          save_checkpoint(ckpt.string(), *cpu_model, dev.type() == torch::kCPU ? optimizer.get() : nullptr,
+                          meta);
+        }
       }
-      if (stage_done) {
-        Json smeta = meta;
-        smeta["stage"] = si;
-        smeta["epoch"] = ep + 1;
-        smeta["done"] = true;
-        save_checkpoint((out / (sname + ".pt")).string(), *cpu_model, nullptr, smeta);
-        save_state_raw((out / (sname + ".raw")).string(), *cpu_model, smeta);
-      }
-      {
-        Json lmeta = meta;
-        lmeta["stage"] = si;
-        lmeta["epoch"] = ep + 1;
-        lmeta["stage_name"] = sname;
-        save_state_raw((out / "latest.raw").string(), *cpu_model, lmeta);
-      }
-      if (stage_done && !all_done) {
-        // The next stage starts from this stage's weights; the checkpoint records that stage at epoch 0.
-        auto next = build_model(stages[si + 1].at("model"));
-        copy_matching_state(*cpu_model, *next);
-        Json nmeta = meta;
-        nmeta["stage_model"] = stages[si + 1].at("model");
-        nmeta["stage_name"] = stages[si + 1].at("name");
-        save_checkpoint(ckpt.string(), *next, nullptr, nmeta);
-      } else {
-        save_checkpoint(ckpt.string(), *cpu_model, dev.type() == torch::kCPU ? optimizer.get() : nullptr,
-                        meta);
-      }
+      if (opt.after_epoch) opt.after_epoch(si, ep + 1);
     }
     prev = model;
   }

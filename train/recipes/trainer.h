@@ -1,28 +1,24 @@
-// The training loop: config -> data -> (stages of) training -> checkpoints, CSV log, progress.
+// The training loop: config -> data -> (stages of) training -> checkpoints, CSV log, progress. The config's
+// keys are documented in train/config/config.h.
 //
-// Config (configs/*.json):
-//   "name"     run name
-//   "data"     {"dir", "train_subset", "test_subset", "crop_pad", "flip", "class_names"}
-//   "model"    see models.h ("input_shape"/"num_classes" are filled from the data when absent)
-//   "train"    {"epochs", "batch_size", "optimizer": "adam"|"sgd", "lr", "weight_decay", "momentum",
-//               "schedule": "linear"|"step"|"constant", "milestones", "gamma", "seed", "eval_batch_size",
-//               "checkpoint_every"}
-//   "distill"  optional {"teacher": checkpoint path, "alpha": weight of KL (1 - alpha on CE), "temperature"}
-//   "stages"   optional list of {"name", "model": {...overrides}, "train": {...overrides}}: run in order,
-//   each
-//              initialised from the previous stage's weights (the FracBNN 3-step recipe, papers.md §2.5).
-//              Without "stages" the config is one stage.
 // Output directory: checkpoint.pt (latest; resumed automatically unless `fresh`), <stage>.pt and <stage>.raw
 // (each finished stage; .raw is the LibTorch-version-independent state, see checkpoint.h), log.csv (one row
-// per epoch), config.json (the resolved config), latest.raw (the last epoch's raw state). Without
-// checkpoint.pt but with a latest.raw (copied from a run on another machine), training continues after that
-// epoch.
+// per epoch), config.json (the resolved config), latest.raw (the last checkpointed epoch's raw state).
+// Without checkpoint.pt but with a latest.raw (copied from a run on another machine), training continues
+// after that epoch.
+//
+// Every file is replaced atomically and durably (runtime::write_file_atomic), the log included: it is
+// rewritten whole each epoch, so a reader never sees half a row. An epoch's log row is written before its
+// checkpoint; a resumed run drops the rows after its checkpoint and replays those epochs, so the log of a
+// killed and resumed run equals an uninterrupted run's (timings aside). Resuming from checkpoint.pt is exact:
+// weights, BatchNorm statistics, optimizer state, LR-schedule position and data order are those the
+// uninterrupted run would have had (train/tests/resume_test.cc checks it bit for bit).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
+#include <functional>
 #include <string>
 
+#include "train/config/config.h"
 #include "train/data/dataset.h"
 #include "train/models/models.h"
 
@@ -38,6 +34,9 @@ struct TrainOptions {
   bool quiet = false;    // no progress bar (epoch lines only)
   std::string device =
       "cpu";  // "cpu" or "cuda" (a CUDA-enabled LibTorch); checkpoints are written from CPU copies
+  // Called at the end of each epoch (stage index, epochs done in that stage), once its log row and checkpoint
+  // (if one was due) are on disk.
+  std::function<void(int stage, int64_t epoch)> after_epoch;
 };
 
 struct EvalResult {
@@ -45,8 +44,9 @@ struct EvalResult {
   int64_t count = 0;
 };
 
-// Runs every stage; returns the final test metrics. Throws std::runtime_error / std::invalid_argument with a
-// message naming the problem.
+// Runs every stage; returns the final test metrics. Validates options.config (validate_config). Throws
+// std::runtime_error / std::invalid_argument (bnnkit::Error for the config) with a message naming the
+// problem.
 EvalResult run_training(const TrainOptions& options);
 
 // Evaluates a model (eval mode, no grad) on a dataset.
@@ -54,12 +54,6 @@ EvalResult evaluate(ClassifierImpl& model, const Dataset& data, int64_t batch_si
 
 // Logits of the model (eval mode) for a batch of uint8 images.
 torch::Tensor predict(ClassifierImpl& model, const torch::Tensor& images, int64_t batch_size = 1000);
-
-// Reads and validates a JSON config file.
-Json load_config(const std::string& path);
-
-// The stage list of a config: each element {"name", "model", "train"} fully merged.
-Json resolve_stages(const Json& config);
 
 // Fills model.input_shape / num_classes from a dataset when absent.
 void complete_model_config(Json& model_cfg, const Dataset& data);

@@ -60,7 +60,7 @@ void short_train(ClassifierImpl& model, const Dataset& data, int steps) {
 }
 
 struct ParityResult {
-  int64_t images = 0, agree = 0, layers = 0;
+  int64_t images = 0, agree = 0, layers = 0, gated = 0;  // gated: (batch, fractional conv) density checks
   double max_logit_diff = 0.0;
 };
 
@@ -74,6 +74,7 @@ ParityResult run_parity(ClassifierImpl& model, const Dataset& test, bool float_i
   Session session(m, SessionOptions{.threads = 2, .batch = static_cast<int>(batch)});
   const auto* rn = dynamic_cast<ResNet20BnnImpl*>(&model);
   const auto* rf = dynamic_cast<ResNet20FpImpl*>(&model);
+  std::map<std::string, std::pair<int64_t, int64_t>> gate_totals;  // engine's open, outputs so far
   for (int64_t start = 0; start + batch <= test.size(); start += batch) {
     const auto images = test.images.narrow(0, start, batch);
     Taps taps;
@@ -94,6 +95,27 @@ ParityResult run_parity(ClassifierImpl& model, const Dataset& test, bool float_i
       session.set_input(0, std::span<const uint8_t>(x.data_ptr<uint8_t>(), static_cast<size_t>(x.numel())));
     }
     session.run();
+    // Gate densities: the engine's count of open gates per fractional conv equals the trainer's, batch by
+    // batch (the trainer's gate mean times the outputs is an exact integer count here).
+    if (rn != nullptr) {
+      for (size_t bi = 0; bi < rn->blocks.size(); ++bi) {
+        for (int j = 0; j < 2; ++j) {
+          if (!rn->blocks[bi]->fconv[j]) continue;
+          const std::string name = rn->block_names[bi] + ".conv" + std::to_string(j + 1);
+          for (const OpProfile& p : session.profile()) {
+            if (p.name != name) continue;
+            auto& [open, outputs] = gate_totals[name];
+            const int64_t batch_outputs = p.gate_outputs - outputs;
+            EXPECT_EQ(p.gate_open - open, std::llround(rn->blocks[bi]->fconv[j]->last_density *
+                                                       static_cast<double>(batch_outputs)))
+                << name << ": open gates, images " << start << "+";
+            open = p.gate_open;
+            outputs = p.gate_outputs;
+            ++r.gated;
+          }
+        }
+      }
+    }
     const auto eng = session.output_f32(out_index.at("logits"));
     const auto el = torch::from_blob(const_cast<float*>(eng.data()), logits.sizes(), torch::kFloat32).clone();
     r.max_logit_diff = std::max(r.max_logit_diff, (el - logits).abs().max().item<double>());
@@ -133,28 +155,34 @@ Json small_resnet(const std::string& act, const std::string& padding) {
               {"gate_penalty", 1e-5}};
 }
 
-void expect_parity(ClassifierImpl& model, bool float_input, int64_t min_layers) {
+// gated: the model has fractional convs, whose per-batch gate counts run_parity() compares.
+void expect_parity(ClassifierImpl& model, bool float_input, int64_t min_layers, bool gated = false) {
   const Data* d = fashion();
   if (d == nullptr) GTEST_SKIP() << kFashion << " not installed";
   short_train(model, d->train, 40);
   const auto r = run_parity(model, d->test, float_input, 250);
   EXPECT_GE(r.layers, min_layers);
+  if (gated) {
+    EXPECT_GT(r.gated, 0) << "no fractional conv's gate count was compared";
+  }
   EXPECT_GE(static_cast<double>(r.agree), 0.999 * static_cast<double>(r.images))
       << r.agree << " of " << r.images << " predictions agree";
   EXPECT_LT(r.max_logit_diff, 1e-3);
   std::printf("parity: %lld/%lld predictions agree, %lld binary layers exact, max |logit diff| %.3g\n",
               static_cast<long long>(r.agree), static_cast<long long>(r.images),
               static_cast<long long>(r.layers), r.max_logit_diff);
+  if (gated)
+    std::printf("parity: %lld (batch, fractional conv) gate counts equal\n", static_cast<long long>(r.gated));
 }
 
 TEST(Parity, FractionalResNetZeroPadding) {
   auto m = build_model(small_resnet("frac", "zero"));
-  expect_parity(*m, false, 7);
+  expect_parity(*m, false, 7, true);
 }
 
 TEST(Parity, FractionalResNetOnePadding) {
   auto m = build_model(small_resnet("frac", "one"));
-  expect_parity(*m, false, 7);
+  expect_parity(*m, false, 7, true);
 }
 
 TEST(Parity, TwoBitResNet) {
