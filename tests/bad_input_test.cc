@@ -28,6 +28,7 @@
 #include "cli_util.h"
 #include "io/idx.h"
 #include "io/image.h"
+#include "train/config/config.h"
 #include "zoo/zoo.h"
 
 namespace bnnkit {
@@ -342,6 +343,12 @@ TEST(BadInputApi, ErrorsNameTheProblem) {
        "needs 784 values, got 783"},
       {"floats for a uint8 input", "Session::set_input(0, floats) on a uint8 input",
        [&] { set_f32(tiny, 0, 1000, 784); }, "is uint8, not float32"},
+      {"over the activation-memory limit", "Session(model, {.max_arena_bytes = 4096})",
+       [&] { Session s(tiny, {.threads = 1, .batch = 8, .max_arena_bytes = 4096}); },
+       "bytes of activation memory at batch 8 (max_arena_bytes is 4096)"},
+      {"over the work limit", "Session(model, {.max_macs = 1000})",
+       [&] { Session s(tiny, {.threads = 1, .batch = 2, .max_macs = 1000}); },
+       "multiply-accumulates per run at batch 2 (max_macs is 1000)"},
       {"bytes for a float input", "Session::set_input(0, bytes) on a float input",
        [&] {
          Session s(mlp, {.threads = 1});
@@ -415,6 +422,21 @@ TEST(BadInputApi, ErrorsNameTheProblem) {
 
 // A PNG is converted to the model's channel count (gray <-> RGB by libpng), so a channel mismatch is not an
 // error for PNGs; only the size is.
+// Limits the model fits in change nothing.
+TEST(BadInputApi, LimitsThatFitAllowTheModel) {
+  const Model tiny = Model::load((work() / "tiny.bnn").string());
+  Session limited(
+      tiny, {.threads = 1, .batch = 2, .max_arena_bytes = int64_t{1} << 30, .max_macs = int64_t{1} << 40});
+  Session free(tiny, {.threads = 1, .batch = 2});
+  const std::vector<uint8_t> x(2 * 28 * 28, 77);
+  limited.set_input(0, std::span<const uint8_t>(x));
+  free.set_input(0, std::span<const uint8_t>(x));
+  limited.run();
+  free.run();
+  const auto a = limited.output_f32(0), b = free.output_f32(0);
+  EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end()));
+}
+
 TEST(BadInputApi, PngChannelsAreConverted) {
   const std::vector<uint8_t> rgb = png_bytes(3, 2, true);
   const io::Image g = io::decode_png(rgb, 1, "mem");
@@ -422,6 +444,91 @@ TEST(BadInputApi, PngChannelsAreConverted) {
   EXPECT_EQ(g.pixels.size(), 6u);
   const io::Image c = io::decode_png(png_bytes(3, 2, false), 3, "mem");
   EXPECT_EQ(c.pixels.size(), 18u);
+}
+
+// The trainer's config parser (train/config/, no LibTorch): every problem is one line naming the config and
+// the key, with the exact messages below; `bnnkit-train train` prints them after "bnnkit-train: error: ".
+TEST(BadInputConfig, OneLineNamingTheKey) {
+  struct ConfigCase {
+    const char* name;
+    const char* text;
+    const char* message;  // after "config 'c.json': "
+  };
+#define MLP R"("model": {"type": "mlp_bnn"})"
+  const ConfigCase cases[] = {
+      {"config: unknown key", "{" MLP R"(, "trian": {}})", "unknown key 'trian' (did you mean 'train'?)"},
+      {"config: unknown nested key", "{" MLP R"(, "train": {"epoch": 3}})",
+       "unknown key 'train.epoch' (did you mean 'train.epochs'?)"},
+      {"config: unknown key, nothing near", "{" MLP R"(, "train": {"learning_rate": 0.1}})",
+       "unknown key 'train.learning_rate'"},
+      {"config: unknown key in a stage", "{" MLP R"(, "stages": [{"train": {"lrr": 0.1}}]})",
+       "unknown key 'stages[0].train.lrr' (did you mean 'stages[0].train.lr'?)"},
+      {"config: control character in a key", "{" MLP R"(, "a\u0001": 1})", "unknown key 'a\\x01'"},
+      {"config: key of another model type", R"({"model": {"type": "resnet20_bnn", "hidden": [64]}})",
+       "model.hidden is not a key of model type \"resnet20_bnn\""},
+      {"config: number given as a string", "{" MLP R"(, "train": {"lr": "0.01"}})",
+       "train.lr must be a number, not a string"},
+      {"config: fraction for an integer", "{" MLP R"(, "train": {"epochs": 2.5}})",
+       "train.epochs must be an integer, got 2.5"},
+      {"config: section of the wrong type", "{" MLP R"(, "train": []})",
+       "train must be an object, not an array"},
+      {"config: batch size 0", "{" MLP R"(, "train": {"batch_size": 0}})",
+       "train.batch_size must be in 1..1048576, got 0"},
+      {"config: seed 2^64 - 1", "{" MLP R"(, "train": {"seed": 18446744073709551615}})",
+       "train.seed must be in 0..4294967295, got 18446744073709551615"},
+      {"config: negative learning rate", "{" MLP R"(, "train": {"lr": -0.001}})",
+       "train.lr must be > 0, got -0.001"},
+      {"config: momentum 1", "{" MLP R"(, "train": {"optimizer": "sgd", "momentum": 1}})",
+       "train.momentum must be in [0, 1), got 1"},
+      {"config: unknown optimizer", "{" MLP R"(, "train": {"optimizer": "adamw"}})",
+       "train.optimizer must be \"adam\" or \"sgd\", got \"adamw\""},
+      {"config: input shape of rank 2", R"({"model": {"type": "mlp_bnn", "input_shape": [28, 28]}})",
+       "model.input_shape must have 3 elements, got 2"},
+      {"config: input shape with a 0", R"({"model": {"type": "mlp_bnn", "input_shape": [1, 0, 28]}})",
+       "model.input_shape[1] must be in 1..65536, got 0"},
+      {"config: no model", R"({"name": "x"})", "no \"model\" object"},
+      {"config: model without a type", R"({"model": {"levels": 2}})",
+       "model.type is missing (\"resnet20_bnn\", \"resnet20_fp\" or \"mlp_bnn\")"},
+      {"config: run name with a folder", R"({"name": "../x", )" MLP "}",
+       "name must be 1 to 64 letters, digits, '_', '-' or '.' (not first), as it names files; got \"../x\""},
+      {"config: stage named like the run's checkpoint", "{" MLP R"(, "stages": [{"name": "checkpoint"}]})",
+       "stages[0].name \"checkpoint\" is reserved"},
+      {"config: two stages of one name", "{" MLP R"(, "stages": [{"name": "a"}, {"name": "a"}]})",
+       "stages[1].name \"a\" is used by an earlier stage"},
+      {"config: distillation without a teacher", "{" MLP R"(, "distill": {"alpha": 0.5}})",
+       "distill.teacher is missing (the teacher's checkpoint)"},
+      {"config: not an object", "[1, 2]", "a config must be a JSON object, not an array"},
+      {"config: trailing comma", R"({"model": {"type": "mlp_bnn",}})",
+       "not valid JSON: parse error at line 1, column 30: syntax error while parsing object key - unexpected "
+       "'}'; "
+       "expected string literal"},
+      {"config: empty", "",
+       "not valid JSON: parse error at line 1, column 1: syntax error while parsing value - unexpected end "
+       "of "
+       "input; expected '[', '{', or a literal"},
+  };
+#undef MLP
+  for (const ConfigCase& c : cases) {
+    const std::string msg = error_of([&] { train::parse_config(c.text, "c.json"); });
+    EXPECT_EQ(msg, std::string("config 'c.json': ") + c.message) << c.name;
+    const std::string text = *c.text != '\0' ? c.text : "\"\"";
+    table_row(c.name, "train::parse_config(" + text + ")", msg.empty() ? "(no error)" : msg, "Error");
+  }
+  const std::string missing = (work() / "missing.json").string();
+  EXPECT_EQ(error_of([&] { train::load_config(missing); }),
+            "cannot open config '" + missing + "': No such file or directory");
+  EXPECT_EQ(error_of([&] { train::load_config(work().string()); }),
+            "config '" + work().string() + "' is a directory");
+}
+
+// Every config the project ships, and the trainer's copy of one next to its model, is valid.
+TEST(BadInputConfig, ShippedConfigsAreValid) {
+  const fs::path root(BNNKIT_SOURCE_DIR);
+  std::vector<fs::path> paths = {root / "models" / "fracbnn_resnet20" / "config.json"};
+  for (const auto& e : fs::directory_iterator(root / "configs"))
+    if (e.path().extension() == ".json") paths.push_back(e.path());
+  EXPECT_GE(paths.size(), 6u);
+  for (const fs::path& p : paths) EXPECT_NO_THROW(train::load_config(p.string())) << p;
 }
 
 }  // namespace

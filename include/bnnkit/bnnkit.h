@@ -57,6 +57,11 @@ struct SessionOptions {
   std::string max_isa;              // "", "portable", "avx2" or "avx512": cap the kernel ISA ("" = best)
   bool keep_intermediates = false;  // give every tensor its own memory so tensor() can read any of them
   bool profile = false;             // time every op on each run()
+  // Limits for models from untrusted sources (0 = none): planning fails with an Error instead of allocating
+  // or running a model that needs more activation memory (the arena, bytes) or more multiply-accumulates per
+  // run() than this.
+  int64_t max_arena_bytes = 0;
+  int64_t max_macs = 0;
 };
 
 // A read-only view of one tensor of a Session.

@@ -1,14 +1,11 @@
 // Graph -> model-file bytes (schema/bnnkit.fbs), and the atomic save.
-#include <fcntl.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <type_traits>
 
 #include "bnnkit/bnnkit.h"
 #include "bnnkit_generated.h"
+#include "runtime/atomic_file.h"
 #include "runtime/infer.h"
 
 namespace bnnkit {
@@ -131,40 +128,9 @@ std::vector<uint8_t> serialize_model(const Graph& g) {
 void save_model(const Graph& graph, const std::string& path) {
   runtime::validate_graph(graph);
   const std::vector<uint8_t> bytes = serialize_model(graph);
-  namespace fs = std::filesystem;
-  const fs::path target(path);
-  const fs::path tmp =
-      target.parent_path() / (target.filename().string() + ".tmp." + std::to_string(::getpid()));
-  const auto fail = [&](const std::string& what) {
-    const std::string msg = "cannot write model '" + path + "': " + what + ": " + std::strerror(errno);
-    ::unlink(tmp.c_str());
-    throw Error(msg);
-  };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail("open " + tmp.string());
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      fail("write");
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    fail("fsync");
-  }
-  if (::close(fd) != 0) fail("close");
-  if (::rename(tmp.c_str(), target.c_str()) != 0) fail("rename");
-  // Make the rename itself durable.
-  const std::string dir = target.parent_path().empty() ? "." : target.parent_path().string();
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  // Temp file, fsync, rename, fsync of the folder: a crash leaves the old model or the new one.
+  runtime::write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                             "model");
 }
 
 }  // namespace bnnkit

@@ -100,6 +100,20 @@ void Session::Impl::plan() {
                   " elements at batch " + std::to_string(opts.batch) + " (at most 2^28)");
     s.bytes = tensor_bytes(s.spec.dtype, s.spec.shape);
   }
+  // The work limit before anything is packed or allocated.
+  if (opts.max_macs > 0) {
+    int64_t macs = 0;
+    for (const OpDef& op : g.ops) {
+      std::vector<const TensorSpec*> ins;
+      for (int t : op.inputs) ins.push_back(t < 0 ? nullptr : &slots[t].spec);
+      std::vector<TensorSpec> outs;
+      for (int t : op.outputs) outs.push_back(slots[t].spec);
+      macs += runtime::op_macs(op, ins, outs);
+    }
+    if (macs > opts.max_macs)
+      throw Error("model needs " + std::to_string(macs) + " multiply-accumulates per run at batch " +
+                  std::to_string(opts.batch) + " (max_macs is " + std::to_string(opts.max_macs) + ")");
+  }
   plan_memory();
 
   pool = std::make_unique<runtime::ThreadPool>(threads);
@@ -168,6 +182,10 @@ void Session::Impl::plan_memory() {
     total = std::max(total, at + l.bytes);
   }
   arena_bytes = std::max<size_t>(total, kAlign);
+  if (opts.max_arena_bytes > 0 && arena_bytes > static_cast<size_t>(opts.max_arena_bytes))
+    throw Error("model needs " + std::to_string(arena_bytes) + " bytes of activation memory at batch " +
+                std::to_string(opts.batch) + " (max_arena_bytes is " + std::to_string(opts.max_arena_bytes) +
+                ")");
   arena.reset(static_cast<uint8_t*>(std::aligned_alloc(kAlign, align_up(arena_bytes))));
   if (!arena) throw Error("cannot allocate " + std::to_string(arena_bytes) + " bytes for the tensors");
   std::memset(arena.get(), 0, arena_bytes);
