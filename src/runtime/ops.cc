@@ -144,7 +144,10 @@ Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, k::Isa isa) {
           },
           [&](const QuantUniformOp& a) {
             k::QuantUniformArgs args{a.bits, a.lo, a.hi, io.channels(0), io.f32(0), io.out_f32()};
-            rowwise(n, io.rows(0), args.channels, args, k::quant_uniform_reference);
+            const k::ElementwiseVariant& v =
+                k::elementwise_select(&k::ElementwiseVariant::quant_uniform, isa);
+            n.kernel = v.name;
+            rowwise(n, io.rows(0), args.channels, args, v.quant_uniform);
           },
           [&](const BConv2dOp& a) {
             const k::ConvGeometry g = geometry(io.shape(0), io.shape(1), a.conv);

@@ -28,6 +28,10 @@ void avx512_16_scale_channels(const ScaleChannelsArgs& a, int64_t row_begin, int
   scale_channels_simd<Avx512>(a, row_begin, row_end);
 }
 
+void avx512_16_quant_uniform(const QuantUniformArgs& a, int64_t row_begin, int64_t row_end) {
+  quant_uniform_simd<Avx512>(a, row_begin, row_end);
+}
+
 }  // namespace bnnkit::kernels::elementwise_detail
 
 #endif  // defined(__x86_64__)

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "kernels/elementwise/elementwise.h"
@@ -208,6 +209,19 @@ TEST_P(ElementwiseVariants, Activation) {
                           [kind](int64_t ch, const Params&, const float* s, float* d) {
                             return ActivationArgs{kind, ch, s, d};
                           });
+  }
+}
+
+TEST_P(ElementwiseVariants, QuantUniform) {
+  for (const auto& [bits, lo, hi] :
+       {std::tuple{4, -1.0f, 1.0f}, std::tuple{8, -3.5f, 2.25f}, std::tuple{1, 0.0f, 6.0f},
+        std::tuple{2, -0.1f, 0.1f}, std::tuple{16, -8.0f, 8.0f}}) {
+    SCOPED_TRACE("bits " + std::to_string(bits) + " [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                 "]");
+    check<QuantUniformArgs>("quant_uniform", v->quant_uniform, quant_uniform_reference, per_channel(0),
+                            [bits, lo, hi](int64_t ch, const Params&, const float* s, float* d) {
+                              return QuantUniformArgs{bits, lo, hi, ch, s, d};
+                            });
   }
 }
 

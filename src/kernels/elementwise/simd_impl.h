@@ -74,6 +74,28 @@ void dprelu_simd(const DPReluArgs& a, int64_t row_begin, int64_t row_end) {
   }
 }
 
+// quant_uniform_reference's expression lane by lane: clamp by two ordered compares (NaN stays NaN, as there),
+// then the same division, multiply, floor(v + 0.5), multiply and add.
+template <class V>
+void quant_uniform_simd(const QuantUniformArgs& a, int64_t row_begin, int64_t row_end) {
+  const float lo = a.lo, hi = a.hi;
+  const float range = hi - lo;
+  const float levels = static_cast<float>((1 << a.bits) - 1);
+  const float step = range / levels;
+  const auto vlo = V::set1(lo), vhi = V::set1(hi), vrange = V::set1(range), vlevels = V::set1(levels),
+             vstep = V::set1(step), half = V::set1(0.5f);
+  const float* src = a.src;
+  float* dst = a.dst;
+  const int64_t begin = row_begin * a.channels, end = row_end * a.channels;
+  for_blocks<V>(end - begin, [&](int64_t i, auto m) {
+    const auto x = V::load(src + begin + i, m);
+    const auto xc = V::select(V::lt(x, vlo), vlo, V::select(V::gt(x, vhi), vhi, x));
+    const auto v = V::mul(V::div(V::sub(xc, vlo), vrange), vlevels);
+    const auto q = V::floor(V::add(v, half));
+    V::store(dst + begin + i, V::add(vlo, V::mul(q, vstep)), m);
+  });
+}
+
 // The flat range [begin, end) through f, one vector at a time (activation and add see no channels).
 template <class V, class F>
 inline void flat_map(const float* src, float* dst, int64_t begin, int64_t end, F f) {

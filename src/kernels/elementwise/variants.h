@@ -4,7 +4,8 @@
 // (same rows, bit-identical floats including -0.0, NaN and infinities, in-place allowed, never allocates).
 //
 //   name                isa        ops        how
-//   avx512_16           kAvx512    all        16 channels per vector, masked channel tails
+//   avx512_16           kAvx512    all        16 channels per vector, masked channel tails (quant_uniform's
+//                                             floor: VRNDSCALEPS toward -inf)
 //   avx2_8              kAvx2      all        8 channels per vector, VMASKMOVPS channel tails
 //   portable_bitselect  kPortable  prelu, rprelu, dprelu, activation
 //                                             both sides of each select computed, then an integer bit-select:
@@ -35,6 +36,7 @@ struct ElementwiseVariant {
   void (*activation)(const ActivationArgs&, int64_t row_begin, int64_t row_end);
   void (*add)(const AddArgs&, int64_t begin, int64_t end);
   void (*scale_channels)(const ScaleChannelsArgs&, int64_t row_begin, int64_t row_end);
+  void (*quant_uniform)(const QuantUniformArgs&, int64_t row_begin, int64_t row_end);
 };
 
 std::span<const ElementwiseVariant> elementwise_variants();
@@ -54,14 +56,15 @@ const ElementwiseVariant& elementwise_select(Fn ElementwiseVariant::*op, Isa max
 }
 
 namespace elementwise_detail {
-#define BNNKIT_ELEMENTWISE_DECLARE(prefix)                                               \
-  void prefix##_affine(const AffineArgs& a, int64_t row_begin, int64_t row_end);         \
-  void prefix##_prelu(const PReluArgs& a, int64_t row_begin, int64_t row_end);           \
-  void prefix##_rprelu(const RPReluArgs& a, int64_t row_begin, int64_t row_end);         \
-  void prefix##_dprelu(const DPReluArgs& a, int64_t row_begin, int64_t row_end);         \
-  void prefix##_activation(const ActivationArgs& a, int64_t row_begin, int64_t row_end); \
-  void prefix##_add(const AddArgs& a, int64_t begin, int64_t end);                       \
-  void prefix##_scale_channels(const ScaleChannelsArgs& a, int64_t row_begin, int64_t row_end);
+#define BNNKIT_ELEMENTWISE_DECLARE(prefix)                                                      \
+  void prefix##_affine(const AffineArgs& a, int64_t row_begin, int64_t row_end);                \
+  void prefix##_prelu(const PReluArgs& a, int64_t row_begin, int64_t row_end);                  \
+  void prefix##_rprelu(const RPReluArgs& a, int64_t row_begin, int64_t row_end);                \
+  void prefix##_dprelu(const DPReluArgs& a, int64_t row_begin, int64_t row_end);                \
+  void prefix##_activation(const ActivationArgs& a, int64_t row_begin, int64_t row_end);        \
+  void prefix##_add(const AddArgs& a, int64_t begin, int64_t end);                              \
+  void prefix##_scale_channels(const ScaleChannelsArgs& a, int64_t row_begin, int64_t row_end); \
+  void prefix##_quant_uniform(const QuantUniformArgs& a, int64_t row_begin, int64_t row_end);
 BNNKIT_ELEMENTWISE_DECLARE(avx512_16)
 BNNKIT_ELEMENTWISE_DECLARE(avx2_8)
 #undef BNNKIT_ELEMENTWISE_DECLARE
