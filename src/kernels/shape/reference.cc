@@ -1,6 +1,8 @@
 // The specification of the channel reshaping ops (see shape.h for the maps and the averaging order).
 #include "kernels/shape/shape.h"
 
+#include <cstring>
+
 namespace bnnkit::kernels {
 
 void concat_channels_reference(const ConcatChannelsArgs& a, int64_t pixel_begin, int64_t pixel_end) {
@@ -19,8 +21,8 @@ void channel_duplicate_reference(const ChannelDuplicateArgs& a, int64_t pixel_be
   for (int64_t p = pixel_begin; p < pixel_end; ++p) {
     const float* s = a.src + p * ic;
     float* d = a.dst + p * oc;
-    for (int t = 0; t < a.times; ++t)
-      for (int64_t c = 0; c < ic; ++c) d[t * ic + c] = s[c];
+    // A copy per repetition (the element loop compiled to scalar moves: 2 % of FracBNN-ImageNet).
+    for (int t = 0; t < a.times; ++t) std::memcpy(d + t * ic, s, static_cast<size_t>(ic) * sizeof(float));
   }
 }
 
