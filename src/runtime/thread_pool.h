@@ -3,6 +3,7 @@
 // one thread in a fixed order and results do not depend on the thread count.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <functional>
@@ -29,15 +30,17 @@ class ThreadPool {
  private:
   void worker_loop(int index);
 
+  // Workers spin briefly on generation_ before blocking on start_cv_, and run() spins on pending_ before
+  // blocking on done_cv_ (thread_pool.cc), so back-to-back ops do not pay a sleep and wake-up each.
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable start_cv_, done_cv_;
   const std::function<void(int, int)>* job_ = nullptr;
   int job_threads_ = 0;
-  long generation_ = 0;
-  int pending_ = 0;
-  bool stop_ = false;
-  std::exception_ptr error_;
+  std::atomic<long> generation_{0};
+  std::atomic<int> pending_{0};  // workers that have not yet finished (or skipped) the current generation
+  std::atomic<bool> stop_{false};
+  std::exception_ptr error_;  // guarded by mu_
 };
 
 // The slice [begin, end) of `total` items that part `i` of `n` gets: contiguous and as equal as possible.
