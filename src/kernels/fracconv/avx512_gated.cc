@@ -1,12 +1,13 @@
 // The gated fractional convolution (gated.h) for AVX-512 F/BW/VL + VPOPCNTDQ.
 //
-// MSB pass and dense LSB pass: bconv2d avx512_6x4. Gates: one VPCMPGTD per 16 channels. Open channels:
-// a table of set-bit positions per mask byte. The per-pair LSB dot product keeps the pixel's window in NZ zmm
-// registers (Kp / 8, templated for NZ <= 8) and, for 8 open channels at a time, XORs it with each channel's
-// weight words, VPOPCNTQ, VPADDQ; the 8 vectors of 8 qword partial sums are reduced to 8 totals by a
-// transpose tree (21 ops for 8 pairs, against 8 horizontal reductions of 6 ops each). The epilogue expands
-// the compacted sums back to channel lanes (VPEXPANDD) and applies the output stage 16 channels at a time,
-// with the same multiply-then-add rounding as output_stage.h.
+// MSB pass and dense LSB pass: bconv2d avx512_6x4, the MSB pass with its fused gate epilogue (gate compare,
+// masks, output as if closed). Open channels: a table of set-bit positions per mask byte. The per-pair LSB dot
+// product keeps the pixel's window in NZ = ceil(k / 8) zmm registers (templated for NZ <= 8) and XORs it with
+// each open channel's weight words, VPOPCNTQ, VPADDQ; 8 pairs' vectors of qword partial sums are reduced to 8
+// totals by a transpose tree (21 ops, against 8 horizontal reductions of ~6 ops each), 1 or 2 leftover pairs
+// each by a horizontal add. The epilogue redoes only the 16-channel vectors with an open gate: the compacted
+// sums back to channel lanes by a VPERMD, then the output stage with the multiply-then-add rounding of
+// output_stage.h.
 #if defined(__x86_64__)  // x86-64 only; variants.cc lists this variant under the same condition
 // GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 headers (GCC bug 105593); see avx512_6x4.cc.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
