@@ -71,6 +71,7 @@ struct GateStage {
   alignas(64) float fscale[64];
   alignas(64) float fbias[64];
   uint64_t fflip = 0;
+  int64_t open = 0;  // kTwoPlane: open gates counted so far
 };
 
 struct GroupStage {
@@ -98,6 +99,7 @@ struct GroupStage {
 // Everything a tile needs besides the stage; pointers are at tap (i0, j0) of the tile's first pixel.
 struct TileArgs {
   const char* src;    // activation bytes
+  const char* src2;   // two-plane mode: the same pixels in the LSB plane
   ptrdiff_t src_px;   // bytes between the windows of consecutive tile pixels (sw pixels)
   ptrdiff_t src_row;  // bytes between consecutive input rows
   int rows;           // kernel rows to run
@@ -110,67 +112,118 @@ struct TileArgs {
   uint16_t* masks;    // gated: first pixel's gate masks of the group's first vector
 };
 
-// The fused gate epilogue (GateEpilogue): D to the int32 block, gate masks, and the final output of 2 * D
-// (the output if every gate is closed; the LSB pass redoes the open ones).
-template <int MR, int NR>
-[[gnu::always_inline]] inline void gate_epilogue(const __m512i (&acc)[MR][NR], const TileArgs& t,
-                                                 const GroupStage& st) {
-  const GateEpilogue& ge = *st.gate;
+// The fractional conv's final output of the integer accumulators v[] (NR vectors of 16 channels) for one
+// pixel, through the GateEpilogue's output stage (a multiply then an add for floats, as output_stage.h).
+template <int NR>
+[[gnu::always_inline]] inline void write_final(const __m512i (&v)[NR], char* f, const GroupStage& st) {
+  switch (st.gate->out.kind) {
+    case OutputKind::kFloat:
 #pragma GCC unroll 8
-  for (int m = 0; m < MR; ++m) {
-    int32_t* d = reinterpret_cast<int32_t*>(t.dst + m * t.dst_px);
-    uint16_t* mk = t.masks + m * st.masks_px;
-    __m512i dv[NR];
-#pragma GCC unroll 8
-    for (int n = 0; n < NR; ++n) {
-      dv[n] = _mm512_sub_epi32(_mm512_load_si512(st.base + n * kLanes), _mm512_slli_epi32(acc[m][n], 1));
-      _mm512_mask_storeu_epi32(d + n * kLanes, st.lanes[n], dv[n]);
-      mk[n] = _mm512_mask_cmpgt_epi32_mask(st.lanes[n], dv[n], _mm512_load_si512(st.gs->gthr + n * kLanes));
-    }
-    char* f = t.fdst + m * ge.dst_px;
-    switch (ge.out.kind) {
-      case OutputKind::kFloat:
-#pragma GCC unroll 8
-        for (int n = 0; n < NR; ++n) {
-          // float(2 * D) * scale + bias: a multiply, then an add, as output_stage.h.
-          const __m512 prod = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_slli_epi32(dv[n], 1)),
-                                            _mm512_load_ps(st.gs->fscale + n * kLanes));
-          _mm512_mask_storeu_ps(reinterpret_cast<float*>(f) + n * kLanes, st.lanes[n],
-                                _mm512_add_ps(prod, _mm512_load_ps(st.gs->fbias + n * kLanes)));
-        }
-        break;
-      case OutputKind::kInt32:
-#pragma GCC unroll 8
-        for (int n = 0; n < NR; ++n) {
-          _mm512_mask_storeu_epi32(reinterpret_cast<int32_t*>(f) + n * kLanes, st.lanes[n],
-                                   _mm512_slli_epi32(dv[n], 1));
-        }
-        break;
-      case OutputKind::kBits: {
-        // bit = !((2D >= t) != flip); lanes outside the range are 0 (fthr = INT32_MAX and flip 0 there would
-        // give 1, so mask them).
-        __mmask16 ge16[kGroupVecs] = {0, 0, 0, 0};
-        __mmask16 in[kGroupVecs] = {0, 0, 0, 0};
-#pragma GCC unroll 8
-        for (int n = 0; n < NR; ++n) {
-          ge16[n] = _mm512_mask_cmpge_epi32_mask(st.lanes[n], _mm512_slli_epi32(dv[n], 1),
-                                                 _mm512_load_si512(st.gs->fthr + n * kLanes));
-          in[n] = st.lanes[n];
-        }
-        const __mmask64 gew =
-            _mm512_kunpackd(_mm512_kunpackw(ge16[3], ge16[2]), _mm512_kunpackw(ge16[1], ge16[0]));
-        const __mmask64 inw = _mm512_kunpackd(_mm512_kunpackw(in[3], in[2]), _mm512_kunpackw(in[1], in[0]));
-        const uint64_t word = ~(static_cast<uint64_t>(gew) ^ st.gs->fflip) & static_cast<uint64_t>(inw);
-        std::memcpy(f, &word, sizeof word);
-        break;
+      for (int n = 0; n < NR; ++n) {
+        const __m512 prod =
+            _mm512_mul_ps(_mm512_cvtepi32_ps(v[n]), _mm512_load_ps(st.gs->fscale + n * kLanes));
+        _mm512_mask_storeu_ps(reinterpret_cast<float*>(f) + n * kLanes, st.lanes[n],
+                              _mm512_add_ps(prod, _mm512_load_ps(st.gs->fbias + n * kLanes)));
       }
+      break;
+    case OutputKind::kInt32:
+#pragma GCC unroll 8
+      for (int n = 0; n < NR; ++n)
+        _mm512_mask_storeu_epi32(reinterpret_cast<int32_t*>(f) + n * kLanes, st.lanes[n], v[n]);
+      break;
+    case OutputKind::kBits: {
+      // bit = !((v >= t) != flip); lanes outside the range are 0.
+      __mmask16 ge16[kGroupVecs] = {0, 0, 0, 0};
+      __mmask16 in[kGroupVecs] = {0, 0, 0, 0};
+#pragma GCC unroll 8
+      for (int n = 0; n < NR; ++n) {
+        ge16[n] =
+            _mm512_mask_cmpge_epi32_mask(st.lanes[n], v[n], _mm512_load_si512(st.gs->fthr + n * kLanes));
+        in[n] = st.lanes[n];
+      }
+      const __mmask64 gew =
+          _mm512_kunpackd(_mm512_kunpackw(ge16[3], ge16[2]), _mm512_kunpackw(ge16[1], ge16[0]));
+      const __mmask64 inw = _mm512_kunpackd(_mm512_kunpackw(in[3], in[2]), _mm512_kunpackw(in[1], in[0]));
+      const uint64_t word = ~(static_cast<uint64_t>(gew) ^ st.gs->fflip) & static_cast<uint64_t>(inw);
+      std::memcpy(f, &word, sizeof word);
+      break;
     }
   }
 }
 
-// G: the fused gate epilogue (GateEpilogue) instead of the output stage; a separate instantiation, so the
-// plain conv's tiles carry none of its code (sharing one body cost the plain conv 17-60 %).
-template <int MR, int NR, bool G>
+// The fused gate epilogue (GateEpilogue): gate masks, D to the int32 block where a gate is open, and the
+// final output of 2 * D (the output if every gate is closed; the LSB pass redoes the open ones).
+template <int MR, int NR>
+[[gnu::always_inline]] inline void gate_epilogue(const __m512i (&acc)[MR][NR], const TileArgs& t,
+                                                 const GroupStage& st) {
+#pragma GCC unroll 8
+  for (int m = 0; m < MR; ++m) {
+    int32_t* d = reinterpret_cast<int32_t*>(t.dst + m * t.dst_px);
+    uint16_t* mk = t.masks + m * st.masks_px;
+    __m512i dv[NR], two_d[NR];
+    unsigned any = 0;
+#pragma GCC unroll 8
+    for (int n = 0; n < NR; ++n) {
+      dv[n] = _mm512_sub_epi32(_mm512_load_si512(st.base + n * kLanes), _mm512_slli_epi32(acc[m][n], 1));
+      mk[n] = _mm512_mask_cmpgt_epi32_mask(st.lanes[n], dv[n], _mm512_load_si512(st.gs->gthr + n * kLanes));
+      any |= mk[n];
+      two_d[n] = _mm512_slli_epi32(dv[n], 1);
+    }
+    // D is read back only for vectors with an open gate: a pixel whose gates in this group are all closed
+    // skips the stores (most pixels, at low density).
+    if (any != 0) {
+#pragma GCC unroll 8
+      for (int n = 0; n < NR; ++n) _mm512_mask_storeu_epi32(d + n * kLanes, st.lanes[n], dv[n]);
+    }
+    write_final<NR>(two_d, t.fdst + m * st.gate->dst_px, st);
+  }
+}
+
+// The two-plane epilogue: rows [0, MP) of acc are the MSB plane of MP pixels, rows [MP, 2 MP) their LSB
+// plane; acc = 2 * D_msb + (D_msb > gate threshold ? D_lsb : 0) straight to the final output, open gates
+// counted.
+template <int MP, int NR>
+[[gnu::always_inline]] inline void frac_epilogue(const __m512i (&acc)[2 * MP][NR], const TileArgs& t,
+                                                 const GroupStage& st) {
+  int64_t open = 0;
+#pragma GCC unroll 8
+  for (int m = 0; m < MP; ++m) {
+    __m512i tot[NR];
+#pragma GCC unroll 8
+    for (int n = 0; n < NR; ++n) {
+      const __m512i base = _mm512_load_si512(st.base + n * kLanes);
+      const __m512i d1 = _mm512_sub_epi32(base, _mm512_slli_epi32(acc[m][n], 1));
+      const __m512i d2 = _mm512_sub_epi32(base, _mm512_slli_epi32(acc[MP + m][n], 1));
+      const __mmask16 o =
+          _mm512_mask_cmpgt_epi32_mask(st.lanes[n], d1, _mm512_load_si512(st.gs->gthr + n * kLanes));
+      const __m512i two_d1 = _mm512_slli_epi32(d1, 1);
+      tot[n] = _mm512_mask_add_epi32(two_d1, o, two_d1, d2);
+      open += std::popcount(static_cast<unsigned>(o));
+    }
+    write_final<NR>(tot, t.fdst + m * st.gate->dst_px, st);
+  }
+  st.gs->open += open;
+}
+
+// The epilogue modes, each its own instantiation so the plain conv's tiles carry none of the others' code
+// (sharing one body cost the plain conv 17-60 %).
+enum Mode : int {
+  kPlain = 0,     // the output stage
+  kGate = 1,      // GateEpilogue: D, gate masks, output as if closed
+  kTwoPlane = 2,  // both planes of a fractional conv: rows [0, MR/2) from src, [MR/2, MR) from src2
+};
+
+// Row m's first byte: for kTwoPlane, pixel m % (MR/2) of plane m / (MR/2).
+template <int MR, int M>
+[[gnu::always_inline]] inline const char* row_src(const TileArgs& t, int m) {
+  if constexpr (M == kTwoPlane) {
+    return (m < MR / 2 ? t.src : t.src2) + (m % (MR / 2)) * t.src_px;
+  } else {
+    return t.src + m * t.src_px;
+  }
+}
+
+template <int MR, int NR, int M>
 [[gnu::always_inline]] inline void tile(const TileArgs& t, const GroupStage& st) {
   __m512i acc[MR][NR];
 #pragma GCC unroll 8
@@ -189,7 +242,7 @@ template <int MR, int NR, bool G>
       for (int n = 0; n < NR; ++n) wv[n] = _mm512_loadu_si512(t.w + (s * NR + n) * kLanes);
 #pragma GCC unroll 8
       for (int m = 0; m < MR; ++m) {
-        const __m512i x = _mm512_set1_epi32(static_cast<int>(load_u32(t.src + m * t.src_px + 4 * s)));
+        const __m512i x = _mm512_set1_epi32(static_cast<int>(load_u32(row_src<MR, M>(t, m) + 4 * s)));
 #pragma GCC unroll 8
         for (int n = 0; n < NR; ++n) {
           acc[m][n] = _mm512_add_epi32(acc[m][n], _mm512_popcnt_epi32(_mm512_xor_si512(x, wv[n])));
@@ -199,11 +252,10 @@ template <int MR, int NR, bool G>
   }
   const int rows = t.rows == 1 && t.steps == 2 ? 0 : t.rows;  // 0: done above
   for (int r = 0; r < rows; ++r) {
-    const char* a = t.src + r * t.src_row;
     const uint32_t* w = t.w + r * t.w_row;
     const char* p[MR];
 #pragma GCC unroll 8
-    for (int m = 0; m < MR; ++m) p[m] = a + m * t.src_px;
+    for (int m = 0; m < MR; ++m) p[m] = row_src<MR, M>(t, m) + r * t.src_row;
     for (int s = 0; s < t.steps; ++s) {
       __m512i wv[NR];
 #pragma GCC unroll 8
@@ -219,8 +271,11 @@ template <int MR, int NR, bool G>
     }
   }
 
-  if constexpr (G) {
+  if constexpr (M == kGate) {
     gate_epilogue<MR, NR>(acc, t, st);
+    return;
+  } else if constexpr (M == kTwoPlane) {
+    frac_epilogue<MR / 2, NR>(acc, t, st);
     return;
   }
   switch (st.kind) {
@@ -368,38 +423,53 @@ struct RowContext {
   const uint32_t* packed;
   const int32_t* popw;  // popcount table of the group's first vector
   int b, oy, i0, i1;
-  const char* src_image;  // image b, as bytes
-  char* dst_row;          // output of pixel ox_begin of row (b, oy)
-  int ox_origin;          // ox_begin: pixel ox is at dst_row + (ox - ox_origin) * dst_px
+  const char* src_image;   // image b, as bytes
+  const char* src2_image;  // kTwoPlane: image b of the LSB plane
+  char* dst_row;           // output of pixel ox_begin of row (b, oy)
+  int ox_origin;           // ox_begin: pixel ox is at dst_row + (ox - ox_origin) * dst_px
   ptrdiff_t src_pixel_bytes, src_row_bytes, dst_px;
 };
 
-template <int NR, bool G>
+template <int NR, int M>
 [[gnu::always_inline]] inline void run_tile(int mr, const TileArgs& t, const GroupStage& st) {
-  switch (mr) {
-    case 1:
-      tile<1, NR, G>(t, st);
-      break;
-    case 2:
-      tile<2, NR, G>(t, st);
-      break;
-    case 3:
-      tile<3, NR, G>(t, st);
-      break;
-    case 4:
-      tile<4, NR, G>(t, st);
-      break;
-    case 5:
-      tile<5, NR, G>(t, st);
-      break;
-    default:
-      tile<6, NR, G>(t, st);
-      break;
+  if constexpr (M == kTwoPlane) {  // two rows per pixel: even sizes only
+    switch (mr) {
+      case 2:
+        tile<2, NR, M>(t, st);
+        break;
+      case 4:
+        tile<4, NR, M>(t, st);
+        break;
+      default:
+        tile<6, NR, M>(t, st);
+        break;
+    }
+  } else {
+    switch (mr) {
+      case 1:
+        tile<1, NR, M>(t, st);
+        break;
+      case 2:
+        tile<2, NR, M>(t, st);
+        break;
+      case 3:
+        tile<3, NR, M>(t, st);
+        break;
+      case 4:
+        tile<4, NR, M>(t, st);
+        break;
+      case 5:
+        tile<5, NR, M>(t, st);
+        break;
+      default:
+        tile<6, NR, M>(t, st);
+        break;
+    }
   }
 }
 
 // One channel group of one output row, pixels [ox_begin, ox_end).
-template <int NR, bool G>
+template <int NR, int M>
 // Inlined into run_rows_impl, where the stage is a local the compiler can see no output store alias (out of
 // line, it re-read the stage after every store: measured 1.6x slower on 1x1 layers).
 [[gnu::always_inline]] inline void run_group(const RowContext& rc, GroupStage& st, const uint32_t* wg,
@@ -407,6 +477,9 @@ template <int NR, bool G>
                                              int word_offset_bytes) {
   const ConvGeometry& g = rc.a->g;
   const int k32 = rc.lay->k32;
+  // kTwoPlane: each pixel takes two tile rows (its MSB and LSB plane), so a tile holds 3 pixels.
+  constexpr int kRowsPerPx = M == kTwoPlane ? 2 : 1;
+  constexpr int kPx = kMr / kRowsPerPx;
   const ptrdiff_t w_row = static_cast<ptrdiff_t>(g.kw) * k32 * NR * kLanes;
   const ptrdiff_t w_tap = static_cast<ptrdiff_t>(k32) * NR * kLanes;
   const int iy0 = rc.oy * g.sh - g.ph + rc.i0;
@@ -421,18 +494,21 @@ template <int NR, bool G>
   auto aim = [&](int ox, int j0, int j1) {
     t.steps = (j1 - j0) * k32;
     const bool empty = t.rows <= 0 || t.steps <= 0;
-    t.src = empty ? rc.src_image
-                  : rc.src_image + static_cast<ptrdiff_t>(iy0) * rc.src_row_bytes +
-                        static_cast<ptrdiff_t>(ox * g.sw - g.pw + j0) * rc.src_pixel_bytes;
+    const ptrdiff_t at = empty ? 0
+                               : static_cast<ptrdiff_t>(iy0) * rc.src_row_bytes +
+                                     static_cast<ptrdiff_t>(ox * g.sw - g.pw + j0) * rc.src_pixel_bytes;
+    t.src = rc.src_image + at;
+    if constexpr (M == kTwoPlane) t.src2 = rc.src2_image + at;
     t.w = wg + rc.i0 * w_row + j0 * w_tap;
     t.w_row = w_row;
     t.dst = rc.dst_row + (ox - rc.ox_origin) * rc.dst_px + word_offset_bytes;
-    if constexpr (G) {
+    if constexpr (M != kPlain) {
       const int grp = word_offset_bytes / (kGroupChannels * 4);  // the block is int32: c0 * 4 bytes
       t.fdst = st.gate->dst + (ox - rc.ox_origin) * st.gate->dst_px +
                (st.gate->out.kind == OutputKind::kBits ? grp * static_cast<ptrdiff_t>(sizeof(Word))
                                                        : static_cast<ptrdiff_t>(grp) * kGroupChannels * 4);
-      t.masks = st.gate->masks + static_cast<ptrdiff_t>(ox - rc.ox_origin) * st.masks_px + grp * kGroupVecs;
+      if constexpr (M == kGate)
+        t.masks = st.gate->masks + static_cast<ptrdiff_t>(ox - rc.ox_origin) * st.masks_px + grp * kGroupVecs;
     }
   };
 
@@ -440,13 +516,13 @@ template <int NR, bool G>
   if (inner.size() > 0) {
     set_base(st, g, rc.a->padding, popw, NR, rc.i0, rc.i1, 0, g.kw);
     int ox = inner.begin;
-    for (; ox + kMr <= inner.end; ox += kMr) {
+    for (; ox + kPx <= inner.end; ox += kPx) {
       aim(ox, 0, g.kw);
-      tile<kMr, NR, G>(t, st);
+      tile<kPx * kRowsPerPx, NR, M>(t, st);
     }
     if (ox < inner.end) {
       aim(ox, 0, g.kw);
-      run_tile<NR, G>(inner.end - ox, t, st);
+      run_tile<NR, M>((inner.end - ox) * kRowsPerPx, t, st);
     }
   }
   // Edge columns: each pixel has its own kernel-column range.
@@ -458,7 +534,7 @@ template <int NR, bool G>
     const TapRange cols = valid_taps(ox, g.sw, g.pw, g.kw, g.iw);
     set_base(st, g, rc.a->padding, popw, NR, rc.i0, rc.i1, cols.begin, cols.end);
     aim(ox, cols.begin, cols.end);
-    tile<1, NR, G>(t, st);
+    tile<kRowsPerPx, NR, M>(t, st);
   }
 }
 
@@ -498,10 +574,11 @@ namespace {
 // Output rows [row_begin, row_end) (of n * oh), pixels [ox_begin, ox_end) of each, channels [oc_begin,
 // oc_end). Channel groups are the outer loop: a group's output parameters are loaded once, and its weights
 // stay in L1 while the rows stream past.
-// `block`: see run_segment (variant_impls.h); only with row_end == row_begin + 1. G: gate != nullptr.
-template <bool G>
+// `block`: see run_segment (variant_impls.h); only with row_end == row_begin + 1. M != kPlain: gate !=
+// nullptr; kTwoPlane: src2 is the LSB plane, and the open gates are added to *open.
+template <int M>
 void run_rows_impl(const BConv2dArgs& a, int row_begin, int row_end, int ox_begin, int ox_end, int oc_begin,
-                   int oc_end, void* block, const GateEpilogue* gate) {
+                   int oc_end, void* block, const GateEpilogue* gate, const Word* src2, int64_t* open) {
   const ConvGeometry& g = a.g;
   const Layout lay(g);
   const int icw = words_for(g.ic);
@@ -522,8 +599,8 @@ void run_rows_impl(const BConv2dArgs& a, int row_begin, int row_end, int ox_begi
   GroupStage st;
   st.gate = gate;
   st.masks_px = (g.oc + kLanes - 1) / kLanes;
-  [[maybe_unused]] std::conditional_t<G, GateStage, char> gate_stage;
-  if constexpr (G) st.gs = &gate_stage;
+  [[maybe_unused]] std::conditional_t<M != kPlain, GateStage, char> gate_stage;
+  if constexpr (M != kPlain) st.gs = &gate_stage;
   for (int grp = oc_begin / kGroupChannels; grp * kGroupChannels < oc_end; ++grp) {
     const int c0 = grp * kGroupChannels;
     const int nv = std::min(kGroupVecs, lay.nvec - grp * kGroupVecs);
@@ -539,33 +616,39 @@ void run_rows_impl(const BConv2dArgs& a, int row_begin, int row_end, int ox_begi
       rc.i1 = rows.end;
       rc.src_image =
           reinterpret_cast<const char*>(a.src) + static_cast<ptrdiff_t>(rc.b) * g.ih * rc.src_row_bytes;
+      if constexpr (M == kTwoPlane)
+        rc.src2_image =
+            reinterpret_cast<const char*>(src2) + static_cast<ptrdiff_t>(rc.b) * g.ih * rc.src_row_bytes;
       rc.dst_row = block != nullptr ? static_cast<char*>(block)
                                     : static_cast<char*>(a.dst) +
                                           (static_cast<ptrdiff_t>(row) * g.ow() + ox_begin) * px_bytes;
       switch (nv) {
         case 1:
-          run_group<1, G>(rc, st, wg, pg, ox_begin, ox_end, off);
+          run_group<1, M>(rc, st, wg, pg, ox_begin, ox_end, off);
           break;
         case 2:
-          run_group<2, G>(rc, st, wg, pg, ox_begin, ox_end, off);
+          run_group<2, M>(rc, st, wg, pg, ox_begin, ox_end, off);
           break;
         case 3:
-          run_group<3, G>(rc, st, wg, pg, ox_begin, ox_end, off);
+          run_group<3, M>(rc, st, wg, pg, ox_begin, ox_end, off);
           break;
         default:
-          run_group<4, G>(rc, st, wg, pg, ox_begin, ox_end, off);
+          run_group<4, M>(rc, st, wg, pg, ox_begin, ox_end, off);
           break;
       }
     }
   }
+  if constexpr (M == kTwoPlane) *open += gate_stage.open;
 }
 
 void run_rows(const BConv2dArgs& a, int row_begin, int row_end, int ox_begin, int ox_end, int oc_begin,
               int oc_end, void* block = nullptr, const GateEpilogue* gate = nullptr) {
   if (gate != nullptr) {
-    run_rows_impl<true>(a, row_begin, row_end, ox_begin, ox_end, oc_begin, oc_end, block, gate);
+    run_rows_impl<kGate>(a, row_begin, row_end, ox_begin, ox_end, oc_begin, oc_end, block, gate, nullptr,
+                         nullptr);
   } else {
-    run_rows_impl<false>(a, row_begin, row_end, ox_begin, ox_end, oc_begin, oc_end, block, nullptr);
+    run_rows_impl<kPlain>(a, row_begin, row_end, ox_begin, ox_end, oc_begin, oc_end, block, nullptr, nullptr,
+                          nullptr);
   }
 }
 
@@ -581,6 +664,12 @@ void avx512_6x4_run_segment_gated(const BConv2dArgs& a, int b, int oy, int ox_be
                                   const GateEpilogue& gate) {
   const int row = b * a.g.oh() + oy;
   run_rows(a, row, row + 1, ox_begin, ox_end, 0, a.g.oc, block, &gate);
+}
+
+void avx512_6x4_run_segment_two_plane(const BConv2dArgs& a, const Word* src_lsb, int b, int oy, int ox_begin,
+                                      int ox_end, const GateEpilogue& gate, int64_t* open_count) {
+  const int row = b * a.g.oh() + oy;
+  run_rows_impl<kTwoPlane>(a, row, row + 1, ox_begin, ox_end, 0, a.g.oc, nullptr, &gate, src_lsb, open_count);
 }
 
 void avx512_6x4_run(const BConv2dArgs& a, int row_begin, int row_end) {

@@ -18,8 +18,9 @@
 namespace bnnkit::kernels::bconv2d_detail {
 
 // The fused gate epilogue of the fractional convolution (kernels/fracconv/gated.h), for
-// avx512_6x4_run_segment_gated: besides writing D (int32, the run's own kInt32 output, into `block`), each
-// tile compares D > threshold[o] (the gate), stores the 16-channel gate masks, and writes the fractional
+// avx512_6x4_run_segment_gated: each tile computes D (the run's own kInt32 output, written into `block` only
+// for pixels with an open gate in the tile's channel group), compares D > threshold[o] (the gate), stores the
+// 16-channel gate masks, and writes the fractional
 // conv's final output as if every gate were closed (2 * D through `out`), so the LSB pass only visits pixels
 // with an open gate and only redoes their open channels.
 struct GateEpilogue {
@@ -39,6 +40,11 @@ void avx512_6x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, i
 // All channels of pixels [ox_begin, ox_end) of row (b, oy); a.out.kind must be kInt32 (D goes to block).
 void avx512_6x4_run_segment_gated(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, void* block,
                                   const GateEpilogue& gate);
+// The whole fractional conv for pixels [ox_begin, ox_end) of row (b, oy), both planes in one tile (a.src the
+// MSB plane, src_lsb the LSB plane, a.out.kind kInt32): the final output 2 * D_msb + (open ? D_lsb : 0)
+// through gate.out, the open gates added to *open_count; gate.masks is not used.
+void avx512_6x4_run_segment_two_plane(const BConv2dArgs& a, const Word* src_lsb, int b, int oy, int ox_begin,
+                                      int ox_end, const GateEpilogue& gate, int64_t* open_count);
 
 // avx2_4x2.cc
 size_t avx2_4x2_packed_weight_words(const ConvGeometry& g);

@@ -1,13 +1,13 @@
 // The gated fractional convolution (gated.h) for AVX-512 F/BW/VL + VPOPCNTDQ.
 //
 // MSB pass and dense LSB pass: bconv2d avx512_6x4, the MSB pass with its fused gate epilogue (gate compare,
-// masks, output as if closed). Open channels: a table of set-bit positions per mask byte. The per-pair LSB dot
-// product keeps the pixel's window in NZ = ceil(k / 8) zmm registers (templated for NZ <= 8) and XORs it with
-// each open channel's weight words, VPOPCNTQ, VPADDQ; 8 pairs' vectors of qword partial sums are reduced to 8
-// totals by a transpose tree (21 ops, against 8 horizontal reductions of ~6 ops each), 1 or 2 leftover pairs
-// each by a horizontal add. The epilogue redoes only the 16-channel vectors with an open gate: the compacted
-// sums back to channel lanes by a VPERMD, then the output stage with the multiply-then-add rounding of
-// output_stage.h.
+// masks, output as if closed). Open channels: a table of set-bit positions per mask byte. The per-pair LSB
+// dot product keeps the pixel's window in NZ = ceil(k / 8) zmm registers (templated for NZ <= 8) and XORs it
+// with each open channel's weight words, VPOPCNTQ, VPADDQ; 8 pairs' vectors of qword partial sums are reduced
+// to 8 totals by a transpose tree (21 ops, against 8 horizontal reductions of ~6 ops each), 1 or 2 leftover
+// pairs each by a horizontal add. The epilogue redoes only the 16-channel vectors with an open gate: the
+// compacted sums back to channel lanes by a VPERMD, then the output stage with the multiply-then-add rounding
+// of output_stage.h.
 #if defined(__x86_64__)  // x86-64 only; variants.cc lists this variant under the same condition
 // GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 headers (GCC bug 105593); see avx512_6x4.cc.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -111,6 +111,11 @@ void dots_wide(const Word* win, int k, const Word* wl, const int32_t* list, int 
 
 struct Avx512Traits {
   static constexpr bool kFusedGates = true;
+  static constexpr bool kTwoPlane = true;
+  static void two_plane(const BConv2dArgs& a, const Word* src_lsb, int b, int oy, int x0, int x1,
+                        const bconv2d_detail::GateEpilogue& ge, int64_t* open) {
+    bconv2d_detail::avx512_6x4_run_segment_two_plane(a, src_lsb, b, oy, x0, x1, ge, open);
+  }
   static void msb_gated(const BConv2dArgs& a, int b, int oy, int x0, int x1, void* block,
                         const bconv2d_detail::GateEpilogue& ge) {
     bconv2d_detail::avx512_6x4_run_segment_gated(a, b, oy, x0, x1, block, ge);

@@ -29,6 +29,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -163,18 +164,30 @@ inline void finish_scalar(const OutputStage& out, int oc, const PixelOut& px) {
   }
 }
 
-// Cost model of the two LSB passes of a segment, in core cycles of the avx512 variant as measured on the 3x3
-// 28x28x128 layer (bench/fracconv_bench.cc), scaled by the window length k and the channel count oc (close
-// enough for the other variants, whose balance is similar): the sparse pass pays ~330 cycles per pixel with
-// an open gate (lists, window, epilogue; proportional to oc) plus ~4.7 per open pair (proportional to k); the
-// dense pass a binary conv per pixel (~300) plus ~70 per pending pixel for its epilogue. On that layer the
-// sparse pass wins below ~5 % density.
+// Cost model of the LSB passes, in core cycles of the avx512 variant as measured on the 3x3 28x28x128 layer
+// (bench/fracconv_bench.cc), scaled by the window length k and the channel count oc (close enough for the
+// other variants): the sparse pass pays ~330 cycles per pixel with an open gate (lists, window, epilogue;
+// proportional to oc) plus ~4.7 per open pair (proportional to k); one binary conv plane costs ~300 per
+// pixel.
+struct LsbCost {
+  double sparse, dense_after_msb, two_plane_extra;
+};
+inline LsbCost lsb_cost(int pixels, int pending, int open, int k, int oc) {
+  const double kk = k / 18.0, cc = oc / 128.0, plane = 300.0 * kk * cc * pixels;
+  return {330.0 * cc * pending + 4.7 * kk * open,
+          plane + 70.0 * cc * pending,  // the LSB plane's conv, then the epilogue of the pending pixels
+          0.9 * plane};  // both planes in one tile vs the gated MSB pass: measured 2.05x vs ~1.15x
+}
+// After the gated MSB pass: the dense pass (LSB conv + epilogue) rather than the sparse one?
 inline bool use_dense(LsbPass pass, int pixels, int pending, int open, int k, int oc) {
   if (pass != LsbPass::kAuto) return pass == LsbPass::kDense;
-  const double kk = k / 18.0, cc = oc / 128.0;
-  const double sparse = 330.0 * cc * pending + 4.7 * kk * open;
-  const double dense = 300.0 * kk * cc * pixels + 70.0 * cc * pending;
-  return dense < sparse;
+  const LsbCost c = lsb_cost(pixels, pending, open, k, oc);
+  return c.dense_after_msb < c.sparse;
+}
+// For the next segment: one two-plane pass rather than the gated MSB pass and a sparse LSB pass?
+inline bool prefer_two_plane(int pixels, int pending, int open, int k, int oc) {
+  const LsbCost c = lsb_cost(pixels, pending, open, k, oc);
+  return c.two_plane_extra < std::min(c.sparse, c.dense_after_msb);
 }
 
 // ---- the driver
@@ -200,6 +213,9 @@ inline void copy_words(Word* dst, const Word* src, int n) {
 //
 // Traits must provide (static members):
 //   kFusedGates  bool: true if msb_gated() exists and is used for the MSB pass
+//   kTwoPlane    bool: true if two_plane() exists: the dense pass as one two-plane conv straight to the
+//   output two_plane    (const BConv2dArgs& msb, const Word* src_lsb, int b, int oy, int x0, int x1,
+//                 const GateEpilogue&, int64_t* open)
 //   msb_gated    (const BConv2dArgs&, int b, int oy, int x0, int x1, void* block, const GateEpilogue&)
 //   msb          (const BConv2dArgs&, int b, int oy, int x0, int x1, void* block): bconv2d run_segment
 //   gates        (const int32_t* dm, int npix, int oc, const int32_t* thr, uint16_t* masks) -> open count
@@ -252,11 +268,31 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
   const int full_base = lay.taps * g.ic;
   const ptrdiff_t src_row = static_cast<ptrdiff_t>(g.iw) * lay.icw;
   int64_t open_total = 0;
+  bool prefer_dense = false;  // the last segment's choice (two-plane traits: decides the next segment's path)
 
   // Output pixels [x0, x1) of row (b, oy).
   auto segment = [&](int b, int oy, int x0, int x1) {
     const int n = x1 - x0;
     char* dst = static_cast<char*>(a.dst) + ((static_cast<ptrdiff_t>(b) * oh + oy) * ow + x0) * px_bytes;
+    if constexpr (Traits::kTwoPlane) {
+      // Both planes in one conv tile, straight to the output, when this segment is expected dense: forced,
+      // or (auto) the previous segment of this call chose the dense pass (densities vary slowly along a row).
+      if (a.lsb_pass == LsbPass::kDense || (a.lsb_pass == LsbPass::kAuto && prefer_dense)) {
+        bconv2d_detail::GateEpilogue ge;
+        ge.threshold = a.gate_threshold;
+        ge.out = a.out;
+        ge.dst = dst;
+        ge.dst_px = px_bytes;
+        int64_t opened = 0;
+        Traits::two_plane(msb, a.src_lsb, b, oy, x0, x1, ge, &opened);
+        open_total += opened;
+        // Pixels with an open gate are not counted here: estimate them as if the gates were independent.
+        const double d = static_cast<double>(opened) / (static_cast<double>(n) * oc);
+        const int pending_est = static_cast<int>(n * (1.0 - std::pow(1.0 - d, oc)));
+        prefer_dense = prefer_two_plane(n, pending_est, static_cast<int>(opened), lay.k, oc);
+        return;
+      }
+    }
     int open = 0;
     if constexpr (Traits::kFusedGates) {
       // The MSB kernel also compares the gates and finishes the pixels whose gates are all closed.
@@ -284,6 +320,7 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
       }
       pending[npending++] = p;
     }
+    prefer_dense = prefer_two_plane(n, npending, open, lay.k, oc);
     if (npending == 0) return;
     const bool dense = use_dense(a.lsb_pass, n, npending, open, lay.k, oc);
     if (dense) Traits::msb(lsb, b, oy, x0, x1, dl);
@@ -358,6 +395,9 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
 template <void (*Segment)(const BConv2dArgs&, int, int, int, int, int, int, void*)>
 struct ScalarTraits {
   static constexpr bool kFusedGates = false;
+  static constexpr bool kTwoPlane = false;
+  static void two_plane(const BConv2dArgs&, const Word*, int, int, int, int,
+                        const bconv2d_detail::GateEpilogue&, int64_t*) {}
   static void msb_gated(const BConv2dArgs&, int, int, int, int, void*, const bconv2d_detail::GateEpilogue&) {}
   static void msb(const BConv2dArgs& a, int b, int oy, int x0, int x1, void* block) {
     Segment(a, b, oy, x0, x1, 0, a.g.oc, block);
