@@ -6,20 +6,28 @@ namespace bnnkit::runtime {
 
 namespace {
 
-// One short busy-wait step: PAUSE on x86 (lets the sibling hyperthread run, saves power).
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#else
-  std::this_thread::yield();
-#endif
-}
+// How a thread waits for a condition: first a short busy-wait (PAUSE), which covers the gap between two ops
+// of one run() without a futex sleep and wake-up (tens of microseconds each in a VM); then yields, so that on
+// an oversubscribed machine the thread being waited for gets the core (pure spinning there made 2 threads 5x
+// slower than 1); then the caller blocks on the condition variable.
+constexpr int kPauses = 256;
+constexpr int kYields = 64;
 
-// How long a thread spins before it blocks on a condition variable: long enough to cover the gap between two
-// ops of one run() (so a worker is awake when the next op starts, instead of paying a futex wake-up of tens
-// of microseconds per op), short enough not to burn a core that another process needs. ~4000 PAUSEs is
-// ~50-250 us depending on the CPU's PAUSE latency.
-constexpr int kSpins = 4096;
+// Returns true while the waiter should keep polling (spin phase); false: time to block.
+inline bool keep_polling(int& step) {
+  ++step;
+  if (step <= kPauses) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    return true;
+  }
+  if (step <= kPauses + kYields) {
+    std::this_thread::yield();
+    return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -41,10 +49,8 @@ void ThreadPool::worker_loop(int index) {
   for (;;) {
     // Wait for a new generation: spin first, then block.
     long gen = generation_.load(std::memory_order_acquire);
-    for (int spin = 0; gen == seen && !stop_.load(std::memory_order_acquire); ++spin) {
-      if (spin < kSpins) {
-        cpu_relax();
-      } else {
+    for (int step = 0; gen == seen && !stop_.load(std::memory_order_acquire);) {
+      if (!keep_polling(step)) {
         std::unique_lock<std::mutex> lock(mu_);
         start_cv_.wait(lock, [&] {
           return stop_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen;
@@ -97,10 +103,8 @@ void ThreadPool::run(int n, const std::function<void(int, int)>& fn) {
   } catch (...) {
     mine = std::current_exception();
   }
-  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
-    if (spin < kSpins) {
-      cpu_relax();
-    } else {
+  for (int step = 0; pending_.load(std::memory_order_acquire) != 0;) {
+    if (!keep_polling(step)) {
       std::unique_lock<std::mutex> lock(mu_);
       done_cv_.wait(lock, [&] { return pending_.load(std::memory_order_acquire) == 0; });
     }
