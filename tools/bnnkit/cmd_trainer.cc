@@ -1,5 +1,6 @@
-// `bnnkit train` / `bnnkit export`: forwarded to the LibTorch trainer binary `bnnkit-train` that is built
-// next to `bnnkit` (when LibTorch is available), so the engine's own commands start without loading LibTorch.
+// `bnnkit train` / `bnnkit export` / `bnnkit compare`: forwarded to the LibTorch trainer binary
+// `bnnkit-train` that is built next to `bnnkit` (when LibTorch is available), so the engine's own commands
+// start without loading LibTorch.
 #include <unistd.h>
 
 #include <cerrno>
@@ -44,6 +45,9 @@ void add_trainer_commands(CLI::App& app, const std::string& argv0) {
   forward(app, argv0, "train",
           "Train a model from a JSON config (runs bnnkit-train; see 'bnnkit train --help')");
   forward(app, argv0, "export", "Export a checkpoint to a .bnn model (runs bnnkit-train)");
+  forward(
+      app, argv0, "compare",
+      "Time zoo models against LibTorch fp32 in the same run (runs bnnkit-train; 'bnnkit compare --help')");
 }
 
 }  // namespace bnnkit::cli

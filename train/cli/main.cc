@@ -4,6 +4,7 @@
 //   bnnkit-train train --config FILE [--data DIR] [--epochs N] [--out DIR] [--threads N] [--fresh] [--quiet]
 //   bnnkit-train export CHECKPOINT -o MODEL.bnn [--int32-taps]
 //   bnnkit-train parity CHECKPOINT MODEL.bnn [--data DIR] [--limit N] [--threads N]
+//   bnnkit-train compare [--archs A,B] [--threads 1,2] [--batch 1,8] [--iters N] [--json]
 #include <CLI/CLI.hpp>
 
 #include <csignal>
@@ -16,6 +17,9 @@
 #if BNNKIT_TRAIN_HAVE_EXPORT
 #include "train/export/exporter.h"
 #include "train/export/parity.h"
+#endif
+#if BNNKIT_TRAIN_HAVE_COMPARE
+#include "train/compare/compare.h"
 #endif
 
 namespace {
@@ -104,6 +108,56 @@ int run_parity(const ParityArgs& a) {
 #endif
 }
 
+#if BNNKIT_TRAIN_HAVE_COMPARE
+struct CompareArgs {
+  bnnkit::train::CompareOptions options;
+  bool json = false, quiet = false, no_twin = false, no_mobilenet = false;
+};
+
+int run_compare(CompareArgs& a) {
+  a.options.twin = !a.no_twin;
+  a.options.mobilenet = !a.no_mobilenet;
+  if (!a.quiet)
+    a.options.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  const auto r = bnnkit::train::run_compare(a.options);
+  if (a.json) {
+    std::printf("%s\n", bnnkit::train::compare_json(r).dump(2).c_str());
+  } else {
+    std::printf("%s", bnnkit::train::format_compare(r).c_str());
+  }
+  return 0;
+}
+
+void add_compare_command(CLI::App& app) {
+  auto cargs = std::make_shared<CompareArgs>();
+  auto& o = cargs->options;
+  auto* cmp = app.add_subcommand(
+      "compare", "Time zoo models on the engine against LibTorch fp32 (same-architecture twin, MobileNetV2)");
+  cmp->add_option("--archs", o.archs, "Zoo architectures, comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmp->add_option("--threads", o.threads, "Thread counts, comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmp->add_option("--batch", o.batches, "Batch sizes, comma-separated")
+      ->delimiter(',')
+      ->capture_default_str();
+  cmp->add_option("--iters", o.iters, "Timed runs per measurement (at most)")->capture_default_str();
+  cmp->add_option("--warmup", o.warmup, "Untimed runs first")->capture_default_str();
+  cmp->add_option("--max-seconds", o.max_seconds, "Stop a measurement after this much timed work (>= 3 runs)")
+      ->capture_default_str();
+  cmp->add_option("--torch-layout", o.layout, "LibTorch memory format: nhwc (channels-last) or nchw")
+      ->capture_default_str();
+  cmp->add_flag("--no-twin", cargs->no_twin, "Skip the fp32 same-architecture twins");
+  cmp->add_flag("--no-mobilenet", cargs->no_mobilenet, "Skip MobileNetV2");
+  cmp->add_flag("--json", cargs->json, "Print machine-readable JSON");
+  cmp->add_flag("--quiet", cargs->quiet, "No progress lines on stderr");
+  cmp->callback([cargs] {
+    if (int rc = run_compare(*cargs)) throw CLI::RuntimeError(rc);
+  });
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -154,6 +208,10 @@ int main(int argc, char** argv) {
   par->callback([pargs] {
     if (int rc = run_parity(*pargs)) throw CLI::RuntimeError(rc);
   });
+
+#if BNNKIT_TRAIN_HAVE_COMPARE
+  add_compare_command(app);
+#endif
 
   try {
     CLI11_PARSE(app, argc, argv);
