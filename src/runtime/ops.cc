@@ -10,6 +10,7 @@
 #include "kernels/bitpack/bitpack.h"
 #include "kernels/bitpack/variants.h"
 #include "kernels/conv2d/conv2d.h"
+#include "kernels/conv2d/variants.h"
 #include "kernels/dense/dense.h"
 #include "kernels/elementwise/elementwise.h"
 #include "kernels/fracconv/fracconv.h"
@@ -238,15 +239,20 @@ Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, k::Isa isa) {
             k::Conv2dArgs args;
             args.g = geometry(io.shape(0), io.shape(1), a.conv);
             args.groups = a.groups;
+            const k::Conv2dVariant& v = k::conv2d_select(args.g, a.groups, isa);
+            n.kernel = v.name;
+            // Packed floats in the node's word buffer (2 per word).
+            n.packed.assign((v.packed_floats(args.g, a.groups) + 1) / 2, 0);
+            v.pack(args.g, a.groups, io.f32(1), reinterpret_cast<float*>(n.packed.data()));
             args.src = io.f32(0);
-            args.weights = io.f32(1);
+            args.weights = reinterpret_cast<const float*>(n.packed.data());
             args.bias = io.f32(2);
             args.dst = io.out_f32();
             n.rows = args.g.out_rows();
             n.work = static_cast<int64_t>(n.rows) * args.g.ow() * args.g.oc * args.g.kh * args.g.kw *
                      (args.g.ic / a.groups);
-            n.fn = [args](int64_t b, int64_t e, int64_t*) {
-              k::conv2d_reference(args, static_cast<int>(b), static_cast<int>(e));
+            n.fn = [args, run = v.run](int64_t b, int64_t e, int64_t*) {
+              run(args, static_cast<int>(b), static_cast<int>(e));
             };
           },
           [&](const DenseOp&) {

@@ -1,0 +1,152 @@
+// Float conv2d for AVX-512 F: 16 output channels of one group in the lanes of a zmm, up to 6 output pixels
+// per tile. Each output lane runs exactly the reference's sequence (conv2d.h): over the valid taps i, j, k in
+// order, acc = acc + x * w as a VMULPS then a VADDPS (no FMA), bias added last, so the floats are identical.
+//
+// Packed weights, per group and per vector of 16 of its output channels: [tap][k][16] floats (k < ic /
+// groups), lanes past the group's channels zero (their outputs are not stored).
+#if defined(__x86_64__)  // x86-64 only; variants.cc lists this variant under the same condition
+// GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 headers (GCC bug 105593); see avx512_6x4.cc.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/bconv2d/direct_conv.h"
+#include "kernels/conv2d/variants.h"
+
+namespace bnnkit::kernels::conv2d_detail {
+namespace {
+
+using bconv2d_detail::interior_cols;
+using bconv2d_detail::TapRange;
+using bconv2d_detail::valid_taps;
+
+constexpr int kLanes = 16;
+constexpr int kMr = 6;
+
+struct Layout {
+  int icg, ocg, nvg, taps;
+  Layout(const ConvGeometry& g, int groups)
+      : icg(g.ic / groups),
+        ocg(g.oc / groups),
+        nvg((g.oc / groups + kLanes - 1) / kLanes),
+        taps(g.kh * g.kw) {}
+  size_t vector_floats() const { return static_cast<size_t>(taps) * icg * kLanes; }
+};
+
+// One tile: MR pixels starting at output column ox, kernel rows [i0, i1), kernel columns [j0, j1) valid for
+// all of them; the output channels [oc0, oc0 + 16) of group gr (lanes `lanes`).
+template <int MR>
+void tile(const Conv2dArgs& a, const Layout& lay, const float* w, const __m512 bias, bool has_bias,
+          __mmask16 lanes, int b, int oy, int ox, int row, int i0, int i1, int j0, int j1, int c_in,
+          int oc0) {
+  const ConvGeometry& g = a.g;
+  __m512 acc[MR];
+#pragma GCC unroll 8
+  for (int m = 0; m < MR; ++m) acc[m] = _mm512_setzero_ps();
+  for (int i = i0; i < i1; ++i) {
+    const int y = oy * g.sh - g.ph + i;
+    const float* src_row = a.src + (static_cast<size_t>(b) * g.ih + y) * g.iw * g.ic + c_in;
+    for (int j = j0; j < j1; ++j) {
+      const float* wt = w + static_cast<size_t>(i * g.kw + j) * lay.icg * kLanes;
+      const float* s[MR];
+#pragma GCC unroll 8
+      for (int m = 0; m < MR; ++m) s[m] = src_row + static_cast<size_t>((ox + m) * g.sw - g.pw + j) * g.ic;
+      for (int k = 0; k < lay.icg; ++k) {
+        const __m512 wk = _mm512_loadu_ps(wt + k * kLanes);
+#pragma GCC unroll 8
+        for (int m = 0; m < MR; ++m)
+          acc[m] = _mm512_add_ps(acc[m], _mm512_mul_ps(_mm512_set1_ps(s[m][k]), wk));
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int m = 0; m < MR; ++m) {
+    const __m512 out = has_bias ? _mm512_add_ps(acc[m], bias) : acc[m];
+    float* d = a.dst + (static_cast<size_t>(row) * g.ow() + ox + m) * g.oc + oc0;
+    if (lanes == 0xFFFF) {
+      _mm512_storeu_ps(d, out);
+    } else {
+      _mm512_mask_storeu_ps(d, lanes, out);
+    }
+  }
+}
+
+}  // namespace
+
+size_t avx512_16_packed_floats(const ConvGeometry& g, int groups) {
+  const Layout lay(g, groups);
+  return static_cast<size_t>(groups) * lay.nvg * lay.vector_floats();
+}
+
+void avx512_16_pack(const ConvGeometry& g, int groups, const float* ref, float* packed) {
+  const Layout lay(g, groups);
+  std::memset(packed, 0, avx512_16_packed_floats(g, groups) * sizeof(float));
+  for (int o = 0; o < g.oc; ++o) {
+    const int gr = o / lay.ocg, v = (o % lay.ocg) / kLanes, lane = (o % lay.ocg) % kLanes;
+    float* pv = packed + (static_cast<size_t>(gr) * lay.nvg + v) * lay.vector_floats();
+    for (int t = 0; t < lay.taps; ++t)
+      for (int k = 0; k < lay.icg; ++k)
+        pv[(static_cast<size_t>(t) * lay.icg + k) * kLanes + lane] =
+            ref[(static_cast<size_t>(o) * lay.taps + t) * lay.icg + k];
+  }
+}
+
+void avx512_16_run(const Conv2dArgs& a, int row_begin, int row_end) {
+  const ConvGeometry& g = a.g;
+  const int groups = a.groups;
+  const Layout lay(g, groups);
+  const int oh = g.oh(), ow = g.ow();
+  const TapRange inner = interior_cols(g, 0, ow);
+  for (int row = row_begin; row < row_end; ++row) {
+    const int b = row / oh, oy = row % oh;
+    const TapRange rows = valid_taps(oy, g.sh, g.ph, g.kh, g.ih);
+    for (int gr = 0; gr < groups; ++gr) {
+      for (int v = 0; v < lay.nvg; ++v) {
+        const int n = std::min(kLanes, lay.ocg - v * kLanes);
+        const auto lanes = static_cast<__mmask16>(n == kLanes ? 0xFFFF : (1u << n) - 1);
+        const int oc0 = gr * lay.ocg + v * kLanes;
+        const float* w = a.weights + (static_cast<size_t>(gr) * lay.nvg + v) * lay.vector_floats();
+        const bool has_bias = a.bias != nullptr;
+        const __m512 bias = has_bias ? _mm512_maskz_loadu_ps(lanes, a.bias + oc0) : _mm512_setzero_ps();
+        const int c_in = gr * lay.icg;
+        auto run = [&](int ox, int mr, int j0, int j1) {
+          switch (mr) {
+            case 1:
+              return tile<1>(a, lay, w, bias, has_bias, lanes, b, oy, ox, row, rows.begin, rows.end, j0, j1,
+                             c_in, oc0);
+            case 2:
+              return tile<2>(a, lay, w, bias, has_bias, lanes, b, oy, ox, row, rows.begin, rows.end, j0, j1,
+                             c_in, oc0);
+            case 3:
+              return tile<3>(a, lay, w, bias, has_bias, lanes, b, oy, ox, row, rows.begin, rows.end, j0, j1,
+                             c_in, oc0);
+            case 4:
+              return tile<4>(a, lay, w, bias, has_bias, lanes, b, oy, ox, row, rows.begin, rows.end, j0, j1,
+                             c_in, oc0);
+            case 5:
+              return tile<5>(a, lay, w, bias, has_bias, lanes, b, oy, ox, row, rows.begin, rows.end, j0, j1,
+                             c_in, oc0);
+            default:
+              return tile<6>(a, lay, w, bias, has_bias, lanes, b, oy, ox, row, rows.begin, rows.end, j0, j1,
+                             c_in, oc0);
+          }
+        };
+        // Interior columns in tiles of 6 (every kernel column valid), edge columns one by one.
+        int ox = inner.begin;
+        for (; ox + kMr <= inner.end; ox += kMr) run(ox, kMr, 0, g.kw);
+        if (ox < inner.end) run(ox, inner.end - ox, 0, g.kw);
+        for (int x = 0; x < ow; ++x) {
+          if (x >= inner.begin && x < inner.end) continue;
+          const TapRange cols = valid_taps(x, g.sw, g.pw, g.kw, g.iw);
+          run(x, 1, cols.begin, cols.end);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace bnnkit::kernels::conv2d_detail
+
+#endif  // defined(__x86_64__)
