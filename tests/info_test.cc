@@ -158,10 +158,11 @@ TEST(Info, ProfileErrors) {
   const std::string wrong = write("wrong.json", R"({"ops": [{"name": "block1.conv", "gate_density": 0.3}]})");
   r = cli("info --profile " + wrong + " " + model("bconv-stack"));
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.out,
-            "bnnkit: error: profile '" + wrong +
-                "': 'block1.conv' is not a fractional or PG conv of model 'bconv-stack' (a profile of another "
-                "model?)\n");
+  EXPECT_EQ(
+      r.out,
+      "bnnkit: error: profile '" + wrong +
+          "': 'block1.conv' is not a fractional or PG conv of model 'bconv-stack' (a profile of another "
+          "model?)\n");
   const std::string big = write("big.json", R"({"ops": [{"name": "block1.conv", "gate_density": 1.5}]})");
   r = cli("info --profile " + big + " " + m);
   EXPECT_EQ(r.code, 1);

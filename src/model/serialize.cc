@@ -129,8 +129,8 @@ void save_model(const Graph& graph, const std::string& path) {
   runtime::validate_graph(graph);
   const std::vector<uint8_t> bytes = serialize_model(graph);
   // Temp file, fsync, rename, fsync of the folder: a crash leaves the old model or the new one.
-  runtime::write_file_atomic(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-                             "model");
+  runtime::write_file_atomic(
+      path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), "model");
 }
 
 }  // namespace bnnkit
