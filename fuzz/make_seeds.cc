@@ -2,7 +2,6 @@
 // them use every op and output stage, small IDX files (plain and gzipped, every rank) and small PNGs (gray,
 // RGB, alpha, 16-bit, palette). Usage: fuzz_make_seeds DIR (scripts/fuzz.sh --seeds calls it).
 #include <png.h>
-#include <zlib.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "bnnkit/bnnkit.h"
+#include "io/idx.h"
 #include "zoo/zoo.h"
 
 namespace bnnkit {
@@ -129,19 +129,7 @@ std::vector<uint8_t> idx_bytes(const std::vector<int>& dims, uint8_t type = 0x08
   return b;
 }
 
-std::vector<uint8_t> gzip(const std::vector<uint8_t>& in) {
-  z_stream zs{};
-  deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::vector<uint8_t> out(deflateBound(&zs, in.size()) + 32);
-  zs.next_in = const_cast<Bytef*>(in.data());
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = out.data();
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return out;
-}
+using io::gzip;
 
 std::vector<uint8_t> png_bytes(int w, int h, png_uint_32 format, const void* colormap = nullptr,
                                int colormap_entries = 0) {

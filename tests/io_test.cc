@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 #include <png.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -35,9 +34,7 @@ void write(const fs::path& p, const std::vector<uint8_t>& b) {
 }
 
 void write_gz(const fs::path& p, const std::vector<uint8_t>& b) {
-  gzFile f = gzopen(p.c_str(), "wb");
-  gzwrite(f, b.data(), static_cast<unsigned>(b.size()));
-  gzclose(f);
+  write(p, gzip(b));
 }
 
 std::string error_of(const std::function<void()>& f) {
@@ -58,6 +55,18 @@ TEST(Idx, PlainAndGzippedGiveTheSameArray) {
     const IdxArray a = read_idx((dir() / name).string());
     EXPECT_EQ(a.dims, (std::vector<int>{2, 3, 4})) << name;
     EXPECT_EQ(a.data, data) << name;
+  }
+}
+
+TEST(Idx, GzipRoundTrip) {
+  for (const size_t n : {size_t{0}, size_t{1}, size_t{1000}, size_t{1} << 20}) {
+    std::vector<uint8_t> data(n);
+    for (size_t i = 0; i < n; ++i) data[i] = static_cast<uint8_t>((i * 2654435761u) >> 13);
+    const std::vector<uint8_t> gz = gzip(data);
+    ASSERT_GE(gz.size(), 2u);
+    EXPECT_EQ(gz[0], 0x1f);
+    EXPECT_EQ(gz[1], 0x8b);
+    EXPECT_EQ(maybe_gunzip(gz, "test"), data) << n << " bytes";
   }
 }
 

@@ -159,4 +159,20 @@ Dataset load_cifar10_bin(const std::vector<std::string>& files) {
   return d;
 }
 
+std::vector<uint8_t> gzip(const std::vector<uint8_t>& bytes) {
+  z_stream zs{};
+  if (deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw Error("gzip: zlib init failed");
+  std::vector<uint8_t> out(deflateBound(&zs, static_cast<uLong>(bytes.size())) + 32);
+  zs.next_in = const_cast<Bytef*>(bytes.data());
+  zs.avail_in = static_cast<uInt>(bytes.size());
+  zs.next_out = out.data();
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) throw Error("gzip: compression failed");
+  return out;
+}
+
 }  // namespace bnnkit::io

@@ -23,6 +23,8 @@ std::vector<uint8_t> read_maybe_gzip(const std::string& path);
 // `origin` names them in errors (corrupt or truncated gzip data, more than 4 GiB decompressed).
 std::vector<uint8_t> maybe_gunzip(std::vector<uint8_t> bytes, const std::string& origin);
 IdxArray parse_idx(const std::vector<uint8_t>& bytes, const std::string& origin);
+// gzip-compresses bytes (the inverse of maybe_gunzip): for writing .gz datasets and test fixtures.
+std::vector<uint8_t> gzip(const std::vector<uint8_t>& bytes);
 IdxArray read_idx(const std::string& path);
 
 // Labelled images, NHWC uint8.
