@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "bnnkit/bnnkit.h"
+#include "test_util.h"
 #include "zoo/zoo.h"
 
 namespace bnnkit {
@@ -19,18 +20,7 @@ const char* const kSmallArchs[] = {"fracbnn-tiny", "bnn-mlp", "bconv-stack"};
 
 // Fills input 0 from `seed`.
 void set_from(Session& s, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  const TensorView in = s.input(0);
-  if (in.dtype == DType::kUInt8) {
-    std::vector<uint8_t> x(in.bytes);
-    for (auto& b : x) b = static_cast<uint8_t>(rng());
-    s.set_input(0, std::span<const uint8_t>(x));
-  } else {
-    std::normal_distribution<float> d;
-    std::vector<float> x(in.bytes / 4);
-    for (auto& f : x) f = d(rng);
-    s.set_input(0, std::span<const float>(x));
-  }
+  ::bnnkit::testing::fill_input_random(s, seed);
 }
 
 std::vector<uint8_t> output_bytes(const Session& s) {

@@ -24,18 +24,7 @@ fs::path temp_dir() {
 
 std::vector<float> run_model(const Model& m, int batch, uint64_t seed, int threads = 1) {
   Session s(m, {.threads = threads, .batch = batch});
-  std::mt19937_64 rng(seed);
-  const TensorView in = s.input(0);
-  if (in.dtype == DType::kUInt8) {
-    std::vector<uint8_t> x(in.bytes);
-    for (auto& b : x) b = static_cast<uint8_t>(rng());
-    s.set_input(0, std::span<const uint8_t>(x));
-  } else {
-    std::normal_distribution<float> d;
-    std::vector<float> x(in.bytes / 4);
-    for (auto& f : x) f = d(rng);
-    s.set_input(0, std::span<const float>(x));
-  }
+  ::bnnkit::testing::fill_input_random(s, seed);
   s.run();
   const auto out = s.output_f32(0);
   return {out.begin(), out.end()};

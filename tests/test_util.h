@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bnnkit/bnnkit.h"
 #include "kernels/common/bits.h"
 
 namespace bnnkit::testing {
@@ -77,6 +78,23 @@ inline std::vector<int> three_slices(int rows) {
   }
   cuts.push_back(rows);
   return cuts;
+}
+
+// Fills input `index` of a session with values drawn from `seed`: random bytes for a uint8 input, standard
+// normal floats otherwise.
+inline void fill_input_random(Session& s, uint64_t seed, int index = 0) {
+  std::mt19937_64 rng(seed);
+  const TensorView in = s.input(index);
+  if (in.dtype == DType::kUInt8) {
+    std::vector<uint8_t> x(in.bytes);
+    for (auto& b : x) b = static_cast<uint8_t>(rng());
+    s.set_input(index, std::span<const uint8_t>(x));
+  } else {
+    std::normal_distribution<float> d;
+    std::vector<float> x(in.bytes / 4);
+    for (auto& f : x) f = d(rng);
+    s.set_input(index, std::span<const float>(x));
+  }
 }
 
 }  // namespace bnnkit::testing
