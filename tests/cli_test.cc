@@ -192,6 +192,38 @@ TEST(Cli, GateStatisticsAndForcedGates) {
   EXPECT_EQ(r.out, "bnnkit: error: --gates must be model, open or closed, not 'half'\n");
 }
 
+// Accuracy against ACE: every model evaluated, ACE at measured gate densities, the front flags by definition.
+TEST(Cli, ParetoTableJsonAndPlot) {
+  if (!have_fashion()) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const std::string trained =
+      std::string(BNNKIT_SOURCE_DIR) + "/models/fracbnn_resnet20/fracbnn_resnet20.bnn";
+  const std::string plot = (work() / "pareto.svg").string();
+  CliResult r = cli("pareto " + trained + " " + model("fracbnn-tiny") + " " + model("bnn-mlp") +
+                    " --limit 200 --json --svg " + plot);
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(r.out.substr(r.out.find('[')));
+  ASSERT_EQ(j.size(), 3u);
+  EXPECT_EQ(j[0].at("model"), "fracbnn_resnet20");
+  EXPECT_GT(j[0].at("accuracy").get<double>(), 0.85);
+  EXPECT_TRUE(j[0].at("pareto").get<bool>());  // the most accurate model is always on the front
+  for (const auto& p : j) {
+    EXPECT_GT(p.at("ace").get<double>(), 0.0) << p;
+    bool dominated = false;
+    for (const auto& q : j) {
+      const double pa = p.at("accuracy"), qa = q.at("accuracy"), pc = p.at("ace"), qc = q.at("ace");
+      dominated = dominated || (qa >= pa && qc <= pc && (qa > pa || qc < pc));
+    }
+    EXPECT_EQ(p.at("pareto").get<bool>(), !dominated) << p;
+  }
+  std::ifstream svg(plot);
+  const std::string text((std::istreambuf_iterator<char>(svg)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("<svg"), std::string::npos);
+  EXPECT_NE(text.find("fracbnn_resnet20"), std::string::npos);
+  r = cli("pareto /nonexistent.bnn");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "bnnkit: error: model '/nonexistent.bnn': no such file\n");
+}
+
 TEST(Cli, TrainerCommandsAreForwarded) {
   // Either the trainer exists next to bnnkit and answers --help, or the user is told how to get it.
   const CliResult r = cli("train --help");

@@ -14,43 +14,14 @@ namespace bnnkit::cli {
 
 int run_eval(const EvalArgs& a) {
   const Model model = Model::load(a.model);
-  const ImageInput in = image_input(model);
   const std::string dir = a.data.empty() ? io::kDefaultFashionMnistDir : a.data;
-  const io::Dataset ds = io::load_idx_dir(dir, a.split);
-  if (ds.h != in.h || ds.w != in.w || ds.c != in.c)
-    throw Error("data in '" + dir + "' is " + std::to_string(ds.h) + "x" + std::to_string(ds.w) + "x" +
-                std::to_string(ds.c) + " but the model expects " + std::to_string(in.h) + "x" +
-                std::to_string(in.w) + "x" + std::to_string(in.c));
-  if (a.batch < 1) throw Error("--batch must be >= 1");
-  const int total = a.limit > 0 ? std::min(a.limit, ds.n) : ds.n;
-  Session s(model, {.threads = a.threads, .batch = std::min(a.batch, total), .profile = a.profile});
-  const TensorInfo out = model.outputs().at(0);
-  if (out.dtype != DType::kFloat32 || out.shape.size() != 2)
-    throw Error("the model's first output '" + out.name + "' is not float32 [N, classes]");
-  const int classes = out.shape[1];
-  for (int i = 0; i < total; ++i)
-    if (ds.labels[i] >= classes)
-      throw Error("label " + std::to_string(ds.labels[i]) + " of image " + std::to_string(i) +
-                  " is out of range for a model with " + std::to_string(classes) + " classes");
-  std::vector<std::vector<int>> confusion(classes, std::vector<int>(classes, 0));
-  int correct = 0;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int start = 0; start < total; start += s.batch()) {
-    const int n = std::min(s.batch(), total - start);
-    feed_images(s, in, ds.images.data() + ds.image_bytes() * start, n);
-    s.run();
-    const std::vector<int> pred = argmax_rows(s, n);
-    for (int i = 0; i < n; ++i) {
-      const int y = ds.labels[start + i];
-      confusion[y][pred[i]] += 1;
-      correct += pred[i] == y;
-    }
-    std::fprintf(stderr, "\reval %d/%d", start + n, total);
-  }
-  std::fprintf(stderr, "\n");
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const EvalResult r = evaluate(model, dir, a.split, a.limit, a.batch, a.threads, a.profile);
+  const int total = r.total, correct = r.correct, classes = r.classes;
+  const auto& confusion = r.confusion;
+  const double secs = r.seconds;
+  const int threads = r.threads;
   const double acc = static_cast<double>(correct) / total;
-  const auto prof = s.profile();
+  const auto& prof = r.profile;
   if (a.json) {
     nlohmann::json j = {{"model", a.model},
                         {"data", dir},
@@ -67,7 +38,7 @@ int run_eval(const EvalArgs& a) {
     return 0;
   }
   std::printf("accuracy %.2f%% (%d/%d) on %s/%s, %.0f images/s with %d thread(s)\n", 100.0 * acc, correct,
-              total, dir.c_str(), a.split.c_str(), total / secs, s.threads());
+              total, dir.c_str(), a.split.c_str(), total / secs, threads);
   std::printf("\nconfusion (rows: true class, columns: predicted)\n%-14s", "");
   for (int k = 0; k < classes; ++k) std::printf(" %5d", k);
   std::printf("   recall\n");

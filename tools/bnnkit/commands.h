@@ -49,6 +49,15 @@ struct EvalArgs {
 int run_eval(const EvalArgs& a);
 void add_eval_command(CLI::App& app);
 
+struct ParetoArgs {
+  std::vector<std::string> models;
+  std::string data, split = "t10k", svg;
+  int limit = 0, batch = 100, threads = 0;
+  bool json = false;
+};
+int run_pareto(const ParetoArgs& a);
+void add_pareto_command(CLI::App& app);
+
 struct SynthArgs {
   std::string arch, out;
   uint64_t seed = 1;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -169,6 +170,47 @@ Model force_gates(const Model& model, const std::string& mode) {
     }
   }
   return Model::from_graph(std::move(g));
+}
+
+EvalResult evaluate(const Model& model, const std::string& dir, const std::string& split, int limit,
+                    int batch, int threads, bool profile) {
+  const ImageInput in = image_input(model);
+  const io::Dataset ds = io::load_idx_dir(dir, split);
+  if (ds.h != in.h || ds.w != in.w || ds.c != in.c)
+    throw Error("data in '" + dir + "' is " + std::to_string(ds.h) + "x" + std::to_string(ds.w) + "x" +
+                std::to_string(ds.c) + " but the model expects " + std::to_string(in.h) + "x" +
+                std::to_string(in.w) + "x" + std::to_string(in.c));
+  if (batch < 1) throw Error("--batch must be >= 1");
+  EvalResult r;
+  r.total = limit > 0 ? std::min(limit, ds.n) : ds.n;
+  Session s(model, {.threads = threads, .batch = std::min(batch, r.total), .profile = profile});
+  r.threads = s.threads();
+  const TensorInfo out = model.outputs().at(0);
+  if (out.dtype != DType::kFloat32 || out.shape.size() != 2)
+    throw Error("the model's first output '" + out.name + "' is not float32 [N, classes]");
+  r.classes = out.shape[1];
+  for (int i = 0; i < r.total; ++i)
+    if (ds.labels[i] >= r.classes)
+      throw Error("label " + std::to_string(ds.labels[i]) + " of image " + std::to_string(i) +
+                  " is out of range for a model with " + std::to_string(r.classes) + " classes");
+  r.confusion.assign(r.classes, std::vector<int>(r.classes, 0));
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int start = 0; start < r.total; start += s.batch()) {
+    const int n = std::min(s.batch(), r.total - start);
+    feed_images(s, in, ds.images.data() + ds.image_bytes() * start, n);
+    s.run();
+    const std::vector<int> pred = argmax_rows(s, n);
+    for (int i = 0; i < n; ++i) {
+      const int y = ds.labels[start + i];
+      r.confusion[y][pred[i]] += 1;
+      r.correct += pred[i] == y;
+    }
+    std::fprintf(stderr, "\reval %d/%d", start + n, r.total);
+  }
+  std::fprintf(stderr, "\n");
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.profile = s.profile();
+  return r;
 }
 
 }  // namespace bnnkit::cli

@@ -50,6 +50,19 @@ void print_gate_rows(const std::vector<GateRow>& rows);
 // [{name, op, density, effective_bits, mean_ms?}, ...]
 std::string gate_rows_json(const std::vector<GateRow>& rows, int indent = 2);
 
+// The model's accuracy on a labelled IDX split (dir/split-images-idx3-ubyte[.gz] + labels), with the
+// confusion matrix and the session's profile (gate counts always; times with `profile`). limit <= 0: every
+// image.
+struct EvalResult {
+  int total = 0, correct = 0, classes = 0, threads = 0;
+  std::vector<std::vector<int>> confusion;  // [true][predicted]
+  double seconds = 0;
+  std::vector<OpProfile> profile;
+  double accuracy() const { return total > 0 ? static_cast<double>(correct) / total : 0.0; }
+};
+EvalResult evaluate(const Model& model, const std::string& dir, const std::string& split, int limit,
+                    int batch, int threads, bool profile);
+
 // The model with every gate forced: "open" (every output takes the LSB pass: the dense 2-bit / B-bit layer),
 // "closed" (none does), or "model" (unchanged). For latency comparisons; the outputs change.
 Model force_gates(const Model& model, const std::string& mode);

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   bnnkit::cli::add_run_command(app);
   bnnkit::cli::add_bench_command(app);
   bnnkit::cli::add_eval_command(app);
+  bnnkit::cli::add_pareto_command(app);
   bnnkit::cli::add_synth_command(app);
   bnnkit::cli::add_hls_command(app);
   bnnkit::cli::add_trainer_commands(app, argv[0]);
