@@ -1,5 +1,7 @@
 #include "kernels/bconv2d/variants.h"
 
+#include "kernels/common/variant_list.h"
+
 #include <cstring>
 
 #include "kernels/bconv2d/direct_conv.h"
@@ -46,19 +48,12 @@ std::span<const BConv2dVariant> bconv2d_variants() {
 }
 
 const BConv2dVariant& bconv2d_select(const ConvGeometry& g, Padding padding, OutputKind out, Isa max_isa) {
-  const auto list = bconv2d_variants();
-  for (const BConv2dVariant& v : list) {
-    if (static_cast<int>(v.isa) > static_cast<int>(max_isa) || !cpu_supports(v.isa)) continue;
-    if (v.rejects(g, padding, out) == nullptr) return v;
-  }
-  return list.back();
+  return select_variant(bconv2d_variants(), max_isa,
+                        [&](const BConv2dVariant& v) { return v.rejects(g, padding, out) == nullptr; });
 }
 
 const BConv2dVariant* bconv2d_find(std::string_view name) {
-  for (const BConv2dVariant& v : bconv2d_variants()) {
-    if (name == v.name) return &v;
-  }
-  return nullptr;
+  return find_variant(bconv2d_variants(), name);
 }
 
 }  // namespace bnnkit::kernels

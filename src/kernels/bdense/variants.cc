@@ -2,6 +2,8 @@
 // a 1 x n image with ic channels, so the batch rows become one output row of n pixels (see variants.h).
 #include "kernels/bdense/variants.h"
 
+#include "kernels/common/variant_list.h"
+
 #include <cstring>
 
 #include "kernels/bconv2d/direct_conv.h"
@@ -84,19 +86,12 @@ std::span<const BDenseVariant> bdense_variants() {
 }
 
 const BDenseVariant& bdense_select(int ic, int oc, OutputKind out, Isa max_isa) {
-  const auto list = bdense_variants();
-  for (const BDenseVariant& v : list) {
-    if (static_cast<int>(v.isa) > static_cast<int>(max_isa) || !cpu_supports(v.isa)) continue;
-    if (v.rejects(ic, oc, out) == nullptr) return v;
-  }
-  return list.back();
+  return select_variant(bdense_variants(), max_isa,
+                        [&](const BDenseVariant& v) { return v.rejects(ic, oc, out) == nullptr; });
 }
 
 const BDenseVariant* bdense_find(std::string_view name) {
-  for (const BDenseVariant& v : bdense_variants()) {
-    if (name == v.name) return &v;
-  }
-  return nullptr;
+  return find_variant(bdense_variants(), name);
 }
 
 }  // namespace bnnkit::kernels

@@ -1,5 +1,7 @@
 #include "kernels/bitpack/variants.h"
 
+#include "kernels/common/variant_list.h"
+
 namespace bnnkit::kernels {
 namespace {
 
@@ -22,42 +24,26 @@ constexpr Quant2BitVariant kQuant2Bit[] = {
     {"reference", Isa::kPortable, quant2bit_reference},
 };
 
-template <typename V>
-const V& select(std::span<const V> list, Isa max_isa) {
-  for (const V& v : list) {
-    if (static_cast<int>(v.isa) <= static_cast<int>(max_isa) && cpu_supports(v.isa)) return v;
-  }
-  return list.back();
-}
-
-template <typename V>
-const V* find(std::span<const V> list, std::string_view name) {
-  for (const V& v : list) {
-    if (name == v.name) return &v;
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 std::span<const BitpackVariant> bitpack_variants() {
   return kBitpack;
 }
 const BitpackVariant& bitpack_select(Isa max_isa) {
-  return select(bitpack_variants(), max_isa);
+  return select_variant(bitpack_variants(), max_isa);
 }
 const BitpackVariant* bitpack_find(std::string_view name) {
-  return find(bitpack_variants(), name);
+  return find_variant(bitpack_variants(), name);
 }
 
 std::span<const Quant2BitVariant> quant2bit_variants() {
   return kQuant2Bit;
 }
 const Quant2BitVariant& quant2bit_select(Isa max_isa) {
-  return select(quant2bit_variants(), max_isa);
+  return select_variant(quant2bit_variants(), max_isa);
 }
 const Quant2BitVariant* quant2bit_find(std::string_view name) {
-  return find(quant2bit_variants(), name);
+  return find_variant(quant2bit_variants(), name);
 }
 
 }  // namespace bnnkit::kernels

@@ -1,5 +1,7 @@
 #include "kernels/conv2d/variants.h"
 
+#include "kernels/common/variant_list.h"
+
 #include <cstring>
 
 namespace bnnkit::kernels {
@@ -30,19 +32,12 @@ std::span<const Conv2dVariant> conv2d_variants() {
 }
 
 const Conv2dVariant& conv2d_select(const ConvGeometry& g, int groups, Isa max_isa) {
-  const auto list = conv2d_variants();
-  for (const Conv2dVariant& v : list) {
-    if (static_cast<int>(v.isa) > static_cast<int>(max_isa) || !cpu_supports(v.isa)) continue;
-    if (v.rejects(g, groups) == nullptr) return v;
-  }
-  return list.back();
+  return select_variant(conv2d_variants(), max_isa,
+                        [&](const Conv2dVariant& v) { return v.rejects(g, groups) == nullptr; });
 }
 
 const Conv2dVariant* conv2d_find(std::string_view name) {
-  for (const Conv2dVariant& v : conv2d_variants()) {
-    if (name == v.name) return &v;
-  }
-  return nullptr;
+  return find_variant(conv2d_variants(), name);
 }
 
 }  // namespace bnnkit::kernels

@@ -1,5 +1,7 @@
 #include "kernels/elementwise/variants.h"
 
+#include "kernels/common/variant_list.h"
+
 namespace bnnkit::kernels {
 namespace {
 
@@ -26,14 +28,11 @@ std::span<const ElementwiseVariant> elementwise_variants() {
 }
 
 const ElementwiseVariant* elementwise_find(std::string_view name) {
-  for (const ElementwiseVariant& v : elementwise_variants()) {
-    if (name == v.name) return &v;
-  }
-  return nullptr;
+  return find_variant(elementwise_variants(), name);
 }
 
 bool elementwise_usable(const ElementwiseVariant& v, Isa max_isa) {
-  return static_cast<int>(v.isa) <= static_cast<int>(max_isa) && cpu_supports(v.isa);
+  return variant_usable(v, max_isa);
 }
 
 }  // namespace bnnkit::kernels

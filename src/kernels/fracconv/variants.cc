@@ -1,5 +1,7 @@
 #include "kernels/fracconv/variants.h"
 
+#include "kernels/common/variant_list.h"
+
 #include <cstring>
 
 #include "kernels/fracconv/gated.h"
@@ -44,19 +46,12 @@ std::span<const FracConv2dVariant> fracconv2d_variants() {
 
 const FracConv2dVariant& fracconv2d_select(const ConvGeometry& g, Padding padding, OutputKind out,
                                            Isa max_isa) {
-  const auto list = fracconv2d_variants();
-  for (const FracConv2dVariant& v : list) {
-    if (static_cast<int>(v.isa) > static_cast<int>(max_isa) || !cpu_supports(v.isa)) continue;
-    if (v.rejects(g, padding, out) == nullptr) return v;
-  }
-  return list.back();
+  return select_variant(fracconv2d_variants(), max_isa,
+                        [&](const FracConv2dVariant& v) { return v.rejects(g, padding, out) == nullptr; });
 }
 
 const FracConv2dVariant* fracconv2d_find(std::string_view name) {
-  for (const FracConv2dVariant& v : fracconv2d_variants()) {
-    if (name == v.name) return &v;
-  }
-  return nullptr;
+  return find_variant(fracconv2d_variants(), name);
 }
 
 }  // namespace bnnkit::kernels

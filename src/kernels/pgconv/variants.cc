@@ -1,5 +1,7 @@
 #include "kernels/pgconv/variants.h"
 
+#include "kernels/common/variant_list.h"
+
 #include "kernels/pgconv/bitserial.h"
 #include "kernels/pgconv/variant_impls.h"
 
@@ -43,19 +45,13 @@ std::span<const PGConv2dVariant> pgconv2d_variants() {
 
 const PGConv2dVariant& pgconv2d_select(const ConvGeometry& g, int act_bits, int high_bits, int weight_bits,
                                        Isa max_isa) {
-  const auto list = pgconv2d_variants();
-  for (const PGConv2dVariant& v : list) {
-    if (static_cast<int>(v.isa) > static_cast<int>(max_isa) || !cpu_supports(v.isa)) continue;
-    if (v.rejects(g, act_bits, high_bits, weight_bits) == nullptr) return v;
-  }
-  return list.back();
+  return select_variant(pgconv2d_variants(), max_isa, [&](const PGConv2dVariant& v) {
+    return v.rejects(g, act_bits, high_bits, weight_bits) == nullptr;
+  });
 }
 
 const PGConv2dVariant* pgconv2d_find(std::string_view name) {
-  for (const PGConv2dVariant& v : pgconv2d_variants()) {
-    if (name == v.name) return &v;
-  }
-  return nullptr;
+  return find_variant(pgconv2d_variants(), name);
 }
 
 }  // namespace bnnkit::kernels

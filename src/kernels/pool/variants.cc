@@ -1,5 +1,7 @@
 #include "kernels/pool/variants.h"
 
+#include "kernels/common/variant_list.h"
+
 namespace bnnkit::kernels {
 namespace {
 
@@ -21,14 +23,11 @@ std::span<const PoolVariant> pool_variants() {
 }
 
 const PoolVariant* pool_find(std::string_view name) {
-  for (const PoolVariant& v : pool_variants()) {
-    if (name == v.name) return &v;
-  }
-  return nullptr;
+  return find_variant(pool_variants(), name);
 }
 
 bool pool_usable(const PoolVariant& v, Isa max_isa) {
-  return static_cast<int>(v.isa) <= static_cast<int>(max_isa) && cpu_supports(v.isa);
+  return variant_usable(v, max_isa);
 }
 
 }  // namespace bnnkit::kernels

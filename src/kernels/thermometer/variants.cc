@@ -1,5 +1,7 @@
 #include "kernels/thermometer/variants.h"
 
+#include "kernels/common/variant_list.h"
+
 namespace bnnkit::kernels {
 namespace {
 
@@ -28,19 +30,12 @@ std::span<const ThermometerVariant> thermometer_variants() {
 }
 
 const ThermometerVariant& thermometer_select(int channels, int levels, Isa max_isa) {
-  const auto list = thermometer_variants();
-  for (const ThermometerVariant& v : list) {
-    if (static_cast<int>(v.isa) > static_cast<int>(max_isa) || !cpu_supports(v.isa)) continue;
-    if (v.rejects(channels, levels) == nullptr) return v;
-  }
-  return list.back();
+  return select_variant(thermometer_variants(), max_isa,
+                        [&](const ThermometerVariant& v) { return v.rejects(channels, levels) == nullptr; });
 }
 
 const ThermometerVariant* thermometer_find(std::string_view name) {
-  for (const ThermometerVariant& v : thermometer_variants()) {
-    if (name == v.name) return &v;
-  }
-  return nullptr;
+  return find_variant(thermometer_variants(), name);
 }
 
 }  // namespace bnnkit::kernels
