@@ -111,27 +111,11 @@ void avx512_16_run(const Conv2dArgs& a, int row_begin, int row_end) {
         const bool has_bias = a.bias != nullptr;
         const __m512 bias = has_bias ? _mm512_maskz_loadu_ps(lanes, a.bias + oc0) : _mm512_setzero_ps();
         const int c_in = gr * lay.icg;
+        // tile<1..6>, by pixel count.
+        constexpr decltype(&tile<1>) kTiles[kMr] = {tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>};
         auto run = [&](int ox, int mr, int j0, int j1) {
-          switch (mr) {
-            case 1:
-              return tile<1>(a, lay, w, bias, has_bias, lanes, b, oy, ox, row, rows.begin, rows.end, j0, j1,
-                             c_in, oc0);
-            case 2:
-              return tile<2>(a, lay, w, bias, has_bias, lanes, b, oy, ox, row, rows.begin, rows.end, j0, j1,
-                             c_in, oc0);
-            case 3:
-              return tile<3>(a, lay, w, bias, has_bias, lanes, b, oy, ox, row, rows.begin, rows.end, j0, j1,
-                             c_in, oc0);
-            case 4:
-              return tile<4>(a, lay, w, bias, has_bias, lanes, b, oy, ox, row, rows.begin, rows.end, j0, j1,
-                             c_in, oc0);
-            case 5:
-              return tile<5>(a, lay, w, bias, has_bias, lanes, b, oy, ox, row, rows.begin, rows.end, j0, j1,
-                             c_in, oc0);
-            default:
-              return tile<6>(a, lay, w, bias, has_bias, lanes, b, oy, ox, row, rows.begin, rows.end, j0, j1,
-                             c_in, oc0);
-          }
+          kTiles[mr - 1](a, lay, w, bias, has_bias, lanes, b, oy, ox, row, rows.begin, rows.end, j0, j1, c_in,
+                         oc0);
         };
         // Interior columns in tiles of 6 (every kernel column valid), edge columns one by one.
         int ox = inner.begin;
