@@ -181,26 +181,11 @@ struct Avx512Traits {
   }
 
   static void dots(const Word* win, int k, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
-    switch ((k + 7) / 8) {
-      case 1:
-        return dots_nz<1>(win, k, wl, list, n, pcs);
-      case 2:
-        return dots_nz<2>(win, k, wl, list, n, pcs);
-      case 3:
-        return dots_nz<3>(win, k, wl, list, n, pcs);
-      case 4:
-        return dots_nz<4>(win, k, wl, list, n, pcs);
-      case 5:
-        return dots_nz<5>(win, k, wl, list, n, pcs);
-      case 6:
-        return dots_nz<6>(win, k, wl, list, n, pcs);
-      case 7:
-        return dots_nz<7>(win, k, wl, list, n, pcs);
-      case 8:
-        return dots_nz<8>(win, k, wl, list, n, pcs);
-      default:
-        return dots_wide(win, k, wl, list, n, pcs);
-    }
+    // The window in NZ = ceil(k / 8) registers for NZ <= 8; wider windows streamed from memory.
+    constexpr decltype(&dots_wide) kByZmm[] = {dots_nz<1>, dots_nz<2>, dots_nz<3>, dots_nz<4>,
+                                               dots_nz<5>, dots_nz<6>, dots_nz<7>, dots_nz<8>};
+    const int nz = (k + 7) / 8;
+    (nz <= 8 ? kByZmm[nz - 1] : dots_wide)(win, k, wl, list, n, pcs);
   }
 
   static void finish(const OutputStage& out, int oc, const PixelOut& px) {
