@@ -118,6 +118,29 @@ Graph bits_input() {
   return b.finish();
 }
 
+// The general Precision Gating conv: W8 A3 hb2 with a float stage, and W2 A4 hb2 with raw int32 output.
+Graph pg_ops() {
+  GraphBuilder b("seed-pgconv");
+  const int x = b.input("image", DType::kFloat32, {1, 5, 5, 6});
+  std::vector<int32_t> codes8(4 * 3 * 3 * 6), codes2(3 * 1 * 1 * 4);
+  for (size_t i = 0; i < codes8.size(); ++i) codes8[i] = static_cast<int32_t>(i * 37 % 255) - 127;
+  for (size_t i = 0; i < codes2.size(); ++i) codes2[i] = static_cast<int32_t>(i % 3) - 1;
+  PGConv2dOp a;
+  a.conv = {3, 3, 1, 1, 1, 1};
+  a.weight_step = 0.01f;
+  const int y = b.pgconv2d(
+      x, b.constant_i32("pg.w", {4, 3, 3, 6}, codes8),
+      b.constant_f32("pg.delta", {4}, {0.0f, 0.5f, -0.5f, 1.0f}), a,
+      FloatStage{b.constant_f32("pg.s", {4}, {1, 2, 3, 4}), b.constant_f32("pg.b", {4}, {0, 0, 1, 1})});
+  PGConv2dOp a2;
+  a2.conv = {1, 1, 2, 2, 0, 0};
+  a2.act_bits = 4, a2.weight_bits = 2;
+  b.output(b.pgconv2d(y, b.constant_i32("pg2.w", {3, 1, 1, 4}, codes2),
+                      b.constant_f32("pg2.delta", {3}, {0, 0, 0}), a2, Int32Stage{}),
+           "acc");
+  return b.finish();
+}
+
 std::vector<uint8_t> idx_bytes(const std::vector<int>& dims, uint8_t type = 0x08) {
   std::vector<uint8_t> b = {0, 0, type, static_cast<uint8_t>(dims.size())};
   size_t n = 1;
@@ -161,7 +184,7 @@ int main(int argc, char** argv) {
   const fs::path dir = argv[1];
   for (const char* t : {"model_load", "idx", "png"}) fs::create_directories(dir / t);
   for (const auto& [name, g] : {std::pair{"float-ops", float_ops()}, std::pair{"binary-ops", binary_ops()},
-                                std::pair{"bits-input", bits_input()}})
+                                std::pair{"bits-input", bits_input()}, std::pair{"pg-ops", pg_ops()}})
     write(dir / "model_load" / (std::string(name) + ".bnn"), serialize_model(g));
   // The small 28x28 zoo models (larger ones would slow every mutation down and bloat the corpus).
   for (const char* arch : {"fracbnn-tiny", "bnn-mlp", "bconv-stack"})
