@@ -75,6 +75,39 @@ INSTANTIATE_TEST_SUITE_P(Synthetic, RoundTrip, ::testing::ValuesIn(zoo::small_ar
                            return s;
                          });
 
+// QuantUniform codes round-trips, runs to the centred level index, and is the one feature that makes a file
+// schema version 2; every other file stays version 1, which older readers load.
+TEST(ModelFile, QuantUniformCodesNeedsVersionTwo) {
+  auto make = [](bool codes) {
+    GraphBuilder b("q");
+    const int x = b.input("x", DType::kFloat32, {1, 1, 1, 4});
+    b.output(b.quant_uniform(x, 4, -2.0f, 2.0f, "q", codes), "y");
+    return b.finish();
+  };
+  for (const bool codes : {false, true}) {
+    SCOPED_TRACE(codes ? "codes" : "values");
+    const Graph g = make(codes);
+    EXPECT_EQ(required_schema_version(g), codes ? 2u : 1u);
+    const auto bytes = serialize_model(g);
+    EXPECT_EQ(fb::GetModel(bytes.data())->schema_version(), codes ? 2u : 1u);
+    const Model m = Model::from_bytes(bytes, "q.bnn");
+    ASSERT_TRUE(std::holds_alternative<QuantUniformOp>(m.graph().ops[0].attrs));
+    EXPECT_EQ(std::get<QuantUniformOp>(m.graph().ops[0].attrs).codes, codes);
+    Session s(m, {.batch = 1});
+    const std::vector<float> in = {-5.0f, -0.1f, 0.2f, 1.9f};
+    s.set_input(0, std::span<const float>(in));
+    s.run();
+    const auto y = s.output_f32(0);
+    // step 4/15: -5 clamps to level 0, -0.1 -> 7 (v = 7.125), 0.2 -> 8 (v = 8.25), 1.9 -> 15 (v = 14.625).
+    const std::vector<float> want =
+        codes ? std::vector<float>{-15.0f, -1.0f, 1.0f, 15.0f}
+              : std::vector<float>{-2.0f, -2.0f + 7 * (4.0f / 15), -2.0f + 8 * (4.0f / 15),
+                                   -2.0f + 15 * (4.0f / 15)};
+    ASSERT_EQ(y.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_FLOAT_EQ(y[i], want[i]) << i;
+  }
+}
+
 TEST(ModelFile, SaveIsAtomicAndLeavesNoTemporaryFiles) {
   const fs::path dir = temp_dir() / "atomic";
   fs::create_directories(dir);

@@ -23,8 +23,13 @@
 
 namespace bnnkit {
 
-// The model-file schema version this build writes and the newest it reads.
-inline constexpr uint32_t kSchemaVersion = 1;
+// The newest model-file schema version this build reads. A file records the oldest version that can run it
+// (required_schema_version): 2 only when it uses a version-2 feature, so older readers still load the rest.
+//   1  the initial format
+//   2  QuantUniform.codes (an older reader would ignore the field and compute dequantised values)
+inline constexpr uint32_t kSchemaVersion = 2;
+// The schema version `graph` needs: the newest feature it uses.
+uint32_t required_schema_version(const Graph& graph);
 
 struct TensorInfo {
   std::string name;

@@ -65,9 +65,12 @@ struct ThermometerOp {
 };
 struct SignQuantOp {};
 struct Quant2BitOp {};
+// codes = false: the dequantised value lo + q·step; codes = true: the centred grid index 2q − (2^bits − 1),
+// an odd integer (kernels/elementwise/elementwise.h), for quantised layers computed exactly on integer codes.
 struct QuantUniformOp {
   int bits = 4;
   float lo = -1.0f, hi = 1.0f;
+  bool codes = false;
 };
 struct BConv2dOp {
   ConvAttrs conv;
@@ -221,7 +224,7 @@ class GraphBuilder {
   int thermometer(int x, int levels = 32, const std::string& name = "");
   int sign_quant(int x, int threshold = -1, const std::string& name = "");
   std::pair<int, int> quant2bit(int x, const std::string& name = "");
-  int quant_uniform(int x, int bits, float lo, float hi, const std::string& name = "");
+  int quant_uniform(int x, int bits, float lo, float hi, const std::string& name = "", bool codes = false);
   int bconv2d(int x, int weights, ConvAttrs conv, Padding padding, Stage stage, const std::string& name = "");
   int bdense(int x, int weights, Stage stage, const std::string& name = "");
   int fracconv2d(int msb, int lsb, int weights, int gate_threshold, ConvAttrs conv, Padding padding,

@@ -214,8 +214,8 @@ std::pair<int, int> GraphBuilder::quant2bit(int x, const std::string& name) {
   auto o = add_op(Quant2BitOp{}, {x}, name);
   return {o[0], o[1]};
 }
-int GraphBuilder::quant_uniform(int x, int bits, float lo, float hi, const std::string& name) {
-  return add_op(QuantUniformOp{bits, lo, hi}, {x}, name)[0];
+int GraphBuilder::quant_uniform(int x, int bits, float lo, float hi, const std::string& name, bool codes) {
+  return add_op(QuantUniformOp{bits, lo, hi, codes}, {x}, name)[0];
 }
 int GraphBuilder::bconv2d(int x, int weights, ConvAttrs conv, Padding padding, Stage stage,
                           const std::string& name) {

@@ -50,7 +50,7 @@ OpAttrs attrs_of(const fb::Operator& op, const std::string& origin, const std::s
       return Quant2BitOp{};
     case fb::OpOptions::QuantUniform: {
       const auto* o = op.options_as_QuantUniform();
-      return QuantUniformOp{o->bits(), o->lo(), o->hi()};
+      return QuantUniformOp{o->bits(), o->lo(), o->hi(), o->codes()};
     }
     case fb::OpOptions::BConv2d: {
       const auto* o = op.options_as_BConv2d();

@@ -1,5 +1,6 @@
 // Graph -> model-file bytes (schema/bnnkit.fbs), and the atomic save.
 
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 
@@ -36,7 +37,9 @@ flatbuffers::Offset<void> options(flatbuffers::FlatBufferBuilder& b, const OpAtt
           [&](const ThermometerOp& a) { return fb::CreateThermometer(b, a.levels).Union(); },
           [&](const SignQuantOp&) { return fb::CreateSignQuant(b).Union(); },
           [&](const Quant2BitOp&) { return fb::CreateQuant2Bit(b).Union(); },
-          [&](const QuantUniformOp& a) { return fb::CreateQuantUniform(b, a.bits, a.lo, a.hi).Union(); },
+          [&](const QuantUniformOp& a) {
+            return fb::CreateQuantUniform(b, a.bits, a.lo, a.hi, a.codes).Union();
+          },
           [&](const BConv2dOp& a) {
             const fb::Conv c = to_fb(a.conv);
             return fb::CreateBConv2d(b, &c, static_cast<fb::Padding>(a.padding),
@@ -94,6 +97,13 @@ flatbuffers::Offset<void> options(flatbuffers::FlatBufferBuilder& b, const OpAtt
 
 }  // namespace
 
+uint32_t required_schema_version(const Graph& graph) {
+  uint32_t v = 1;
+  for (const OpDef& op : graph.ops)
+    if (const auto* q = std::get_if<QuantUniformOp>(&op.attrs); q != nullptr && q->codes) v = std::max(v, 2u);
+  return v;
+}
+
 std::vector<uint8_t> serialize_model(const Graph& g) {
   flatbuffers::FlatBufferBuilder b(1 << 16);
   std::vector<flatbuffers::Offset<fb::Tensor>> tensors;
@@ -119,8 +129,8 @@ std::vector<uint8_t> serialize_model(const Graph& g) {
   for (const auto& [k, v] : m.properties) props.push_back(fb::CreateKeyValueDirect(b, k.c_str(), v.c_str()));
   const auto meta = fb::CreateMetadataDirect(b, m.name.c_str(), m.description.c_str(), m.producer.c_str(),
                                              &classes, &m.input_mean, &m.input_std, &props);
-  const auto root =
-      fb::CreateModelDirect(b, kSchemaVersion, meta, &tensors, &buffers, &ops, &g.inputs, &g.outputs);
+  const auto root = fb::CreateModelDirect(b, required_schema_version(g), meta, &tensors, &buffers, &ops,
+                                          &g.inputs, &g.outputs);
   fb::FinishModelBuffer(b, root);
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }

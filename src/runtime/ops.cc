@@ -144,7 +144,7 @@ Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, k::Isa isa) {
             rowwise(n, args.rows, args.channels, args, v.run);
           },
           [&](const QuantUniformOp& a) {
-            k::QuantUniformArgs args{a.bits, a.lo, a.hi, io.channels(0), io.f32(0), io.out_f32()};
+            k::QuantUniformArgs args{a.bits, a.lo, a.hi, io.channels(0), io.f32(0), io.out_f32(), a.codes};
             const k::ElementwiseVariant& v =
                 k::elementwise_select(&k::ElementwiseVariant::quant_uniform, isa);
             n.kernel = v.name;

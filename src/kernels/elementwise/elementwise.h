@@ -101,7 +101,14 @@ struct ScaleChannelsArgs {
 //   xc = x < lo ? lo : (x > hi ? hi : x)
 //   v  = ((xc - lo) / range) * levels                              (in [0, levels])
 //   q  = floorf(v + 0.5f)                                          (an integer in [0, levels])
-//   y  = lo + q * step
+//   y  = lo + q * step                                              (codes == false)
+//   y  = 2 * q - levels                                             (codes == true)
+//
+// codes: the grid index itself, centred in half steps: an odd integer in [-levels, levels] (exact in float),
+// with lo + q * step = (lo + hi) / 2 + y * step / 2 in exact arithmetic. A conv or dense layer over codes and
+// integer weight codes sums exact integers (while |sum| < 2^24), so every summation order gives the same
+// float; the layer's scale (step / 2 times the weight step) goes into the affine that follows. Zero, the
+// conv's padding value, is the centre of the range, so a symmetric range pads exactly like its values.
 //
 // Tie rule: v exactly halfway between two integers rounds up (half away from zero, v >= 0). NB: this is not
 // torch.round (half to even), and because v + 0.5f is itself rounded, the largest float below 0.5
@@ -115,6 +122,7 @@ struct QuantUniformArgs {
   int64_t channels = 1;
   const float* src = nullptr;  // [rows][channels]
   float* dst = nullptr;        // [rows][channels]
+  bool codes = false;          // y = 2q - levels instead of lo + q * step
 };
 
 // Each computes rows [row_begin, row_end) of the [rows][channels] view. Never allocate.

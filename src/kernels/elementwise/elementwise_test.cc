@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -419,6 +420,45 @@ TEST(ElementwiseReference, QuantUniformNearTies) {
       expect_bits(y, want);
       std::set<float> distinct(y.begin(), y.end());
       EXPECT_GE(distinct.size(), static_cast<size_t>(levels));  // near 0 on [-1, 1], x + 1 absorbs the ulps
+    }
+}
+
+// codes = true gives the level index of the value output, centred: c = 2q - levels, an odd integer, with
+// lo + q * step bit for bit the value quant_uniform returns; NaN stays NaN.
+TEST(ElementwiseReference, QuantUniformCodes) {
+  const float ranges[][2] = {{-1.0f, 1.0f}, {0.0f, 4.0f}, {-3.0f, 3.0f}, {-0.5f, 3.25f}};
+  uint64_t salt = 900;
+  for (int bits : {1, 2, 4, 8, 16})
+    for (const auto& r : ranges) {
+      const float lo = r[0], hi = r[1];
+      SCOPED_TRACE(::testing::Message() << "bits " << bits << " [" << lo << ", " << hi << "]");
+      auto rng = testing::make_rng(++salt);
+      const int64_t ch = 17, rows = 30;
+      auto x = uniform(rng, rows * ch, lo - 1.0f, hi + 1.0f);
+      x[3] = kNaN;
+      std::vector<float> values(x.size()), codes(x.size(), kNaN);
+      quant_uniform_reference({bits, lo, hi, ch, x.data(), values.data()}, 0, rows);
+      quant_uniform_reference({bits, lo, hi, ch, x.data(), codes.data(), true}, 0, rows);
+      const int levels = (1 << bits) - 1;
+      const float step = (hi - lo) / static_cast<float>(levels);
+      std::set<float> distinct;
+      for (size_t i = 0; i < x.size(); ++i) {
+        if (std::isnan(x[i])) {
+          EXPECT_TRUE(std::isnan(codes[i]));
+          continue;
+        }
+        const float c = codes[i];
+        ASSERT_EQ(c, std::trunc(c)) << "x = " << x[i];
+        const auto ci = static_cast<int64_t>(c);
+        ASSERT_EQ(std::abs(ci) % 2, 1) << "x = " << x[i];
+        ASSERT_LE(std::abs(ci), levels);
+        const float q = static_cast<float>((ci + levels) / 2);
+        EXPECT_EQ(std::bit_cast<uint32_t>(lo + q * step), std::bit_cast<uint32_t>(values[i]))
+            << "x = " << x[i];
+        distinct.insert(c);
+      }
+      EXPECT_TRUE(distinct.count(static_cast<float>(-levels)));  // below lo
+      EXPECT_TRUE(distinct.count(static_cast<float>(levels)));   // above hi
     }
 }
 

@@ -218,10 +218,13 @@ TEST_P(ElementwiseVariants, QuantUniform) {
         std::tuple{2, -0.1f, 0.1f}, std::tuple{16, -8.0f, 8.0f}}) {
     SCOPED_TRACE("bits " + std::to_string(bits) + " [" + std::to_string(lo) + ", " + std::to_string(hi) +
                  "]");
-    check<QuantUniformArgs>("quant_uniform", v->quant_uniform, quant_uniform_reference, per_channel(0),
-                            [bits, lo, hi](int64_t ch, const Params&, const float* s, float* d) {
-                              return QuantUniformArgs{bits, lo, hi, ch, s, d};
-                            });
+    for (const bool codes : {false, true}) {
+      SCOPED_TRACE(codes ? "codes" : "values");
+      check<QuantUniformArgs>("quant_uniform", v->quant_uniform, quant_uniform_reference, per_channel(0),
+                              [bits, lo, hi, codes](int64_t ch, const Params&, const float* s, float* d) {
+                                return QuantUniformArgs{bits, lo, hi, ch, s, d, codes};
+                              });
+    }
   }
 }
 

@@ -109,6 +109,10 @@ void quant_uniform_reference(const QuantUniformArgs& a, int64_t row_begin, int64
     const float u = (xc - lo) / range;
     const float v = u * levels;
     const float q = std::floor(v + 0.5f);
+    if (a.codes) {
+      a.dst[i] = 2.0f * q - levels;  // exact: |2q| <= 2^17
+      continue;
+    }
     const float qs = q * step;
     a.dst[i] = lo + qs;
   }

@@ -86,13 +86,14 @@ void quant_uniform_simd(const QuantUniformArgs& a, int64_t row_begin, int64_t ro
              vstep = V::set1(step), half = V::set1(0.5f);
   const float* src = a.src;
   float* dst = a.dst;
+  const bool codes = a.codes;
   const int64_t begin = row_begin * a.channels, end = row_end * a.channels;
   for_blocks<V>(end - begin, [&](int64_t i, auto m) {
     const auto x = V::load(src + begin + i, m);
     const auto xc = V::select(V::lt(x, vlo), vlo, V::select(V::gt(x, vhi), vhi, x));
     const auto v = V::mul(V::div(V::sub(xc, vlo), vrange), vlevels);
     const auto q = V::floor(V::add(v, half));
-    V::store(dst + begin + i, V::add(vlo, V::mul(q, vstep)), m);
+    V::store(dst + begin + i, codes ? V::sub(V::add(q, q), vlevels) : V::add(vlo, V::mul(q, vstep)), m);
   });
 }
 
