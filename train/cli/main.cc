@@ -3,6 +3,7 @@
 //
 //   bnnkit-train train --config FILE [--data DIR] [--epochs N] [--out DIR] [--threads N] [--fresh] [--quiet]
 //   bnnkit-train export CHECKPOINT -o MODEL.bnn [--int32-taps]
+//   bnnkit-train export --config CONFIG.json [--seed N] -o MODEL.bnn     (the architecture, random weights)
 //   bnnkit-train parity CHECKPOINT MODEL.bnn [--data DIR] [--limit N] [--threads N]
 //   bnnkit-train compare [--archs A,B] [--threads 1,2] [--batch 1,8] [--iters N] [--json]
 #include <CLI/CLI.hpp>
@@ -55,7 +56,8 @@ int run_train(const TrainArgs& a) {
 }
 
 struct ExportArgs {
-  std::string checkpoint, output;
+  std::string checkpoint, output, config;
+  uint64_t seed = 1;
   bool int32_taps = false;
 };
 
@@ -63,7 +65,12 @@ int run_export(const ExportArgs& a) {
 #if BNNKIT_TRAIN_HAVE_EXPORT
   bnnkit::train::ExportOptions o;
   o.int32_taps = a.int32_taps;
-  const auto summary = bnnkit::train::export_checkpoint(a.checkpoint, a.output, o);
+  if (a.checkpoint.empty() == a.config.empty()) {
+    std::fprintf(stderr, "bnnkit-train export: give either a checkpoint or --config\n");
+    return 2;
+  }
+  const auto summary = a.config.empty() ? bnnkit::train::export_checkpoint(a.checkpoint, a.output, o)
+                                        : bnnkit::train::export_config(a.config, a.seed, a.output, o);
   std::printf("%s\n", summary.c_str());
   return 0;
 #else
@@ -184,10 +191,15 @@ int main(int argc, char** argv) {
   });
 
   auto eargs = std::make_shared<ExportArgs>();
-  auto* exp = app.add_subcommand("export", "Export a checkpoint to a .bnn model file");
+  auto* exp = app.add_subcommand(
+      "export", "Export a checkpoint (or a config's architecture with random weights) to a .bnn model file");
   exp->add_option("checkpoint", eargs->checkpoint, "Checkpoint (.pt) written by train")
-      ->required()
       ->check(CLI::ExistingFile);
+  exp->add_option("--config", eargs->config,
+                  "Instead of a checkpoint: the architecture of this config (its model object must give "
+                  "input_shape and num_classes), with random weights")
+      ->check(CLI::ExistingFile);
+  exp->add_option("--seed", eargs->seed, "Random-weight seed for --config");
   exp->add_option("-o,--output", eargs->output, "Model file to write")->required();
   exp->add_flag("--int32-taps", eargs->int32_taps,
                 "Debug: also output every binary layer's int32 accumulator as <layer>.acc");

@@ -203,8 +203,8 @@ void check_keys(const Validator& v, const Json& obj, const std::string& path, st
 
 constexpr const char* kOptimizers[] = {"adam", "sgd"};
 constexpr const char* kSchedules[] = {"linear", "step", "constant"};
-constexpr const char* kModelTypes[] = {"resnet20_bnn", "resnet20_fp", "mlp_bnn"};
-constexpr unsigned kBnn = 1, kFp = 2, kMlp = 4, kAll = 7;
+constexpr const char* kModelTypes[] = {"resnet20_bnn", "resnet20_fp", "mlp_bnn", "pokebnn"};
+constexpr unsigned kBnn = 1, kFp = 2, kMlp = 4, kPoke = 8, kAll = 15;
 constexpr const char* kInputs[] = {"thermometer", "real"};
 constexpr const char* kActivations[] = {"frac", "quant2", "sign"};
 constexpr const char* kPaddings[] = {"zero", "one"};
@@ -295,8 +295,10 @@ const Key kModelKeys[] = {
      },
      kBnn | kFp},
     {"blocks", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 0, 64); }, kBnn | kFp},
-    {"input_mean", [](const V& v, const Json& j, const P& p) { per_channel(v, j, p, false); }, kBnn | kFp},
-    {"input_std", [](const V& v, const Json& j, const P& p) { per_channel(v, j, p, true); }, kBnn | kFp},
+    {"input_mean", [](const V& v, const Json& j, const P& p) { per_channel(v, j, p, false); },
+     kBnn | kFp | kPoke},
+    {"input_std", [](const V& v, const Json& j, const P& p) { per_channel(v, j, p, true); },
+     kBnn | kFp | kPoke},
     {"input", [](const V& v, const Json& j, const P& p) { v.choice(j, p, kInputs); }, kBnn},
     {"activation", [](const V& v, const Json& j, const P& p) { v.choice(j, p, kActivations); }, kBnn},
     {"padding", [](const V& v, const Json& j, const P& p) { v.choice(j, p, kPaddings); }, kBnn},
@@ -315,6 +317,25 @@ const Key kModelKeys[] = {
        v.each(j, p, 0, 64, [&](const Json& e, const P& ep) { v.integer(e, ep, 1, 65536); });
      },
      kMlp},
+    {"stage_blocks",
+     [](const V& v, const Json& j, const P& p) {
+       v.each(j, p, 1, 16, [&](const Json& e, const P& ep) { v.integer(e, ep, 1, 64); });
+     },
+     kPoke},
+    {"features",
+     [](const V& v, const Json& j, const P& p) {
+       v.each(j, p, 1, 16, [&](const Json& e, const P& ep) { v.integer(e, ep, 1, 4096); });
+     },
+     kPoke},
+    {"multiplier", [](const V& v, const Json& j, const P& p) { v.number(j, p, 0, 64, true); }, kPoke},
+    {"stem_kernel", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 1, 64); }, kPoke},
+    {"init_group", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 1, 4096); }, kPoke},
+    {"init_features", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 1, 4096); }, kPoke},
+    {"act_clip", positive, kPoke},
+    {"image_bound", positive, kPoke},
+    {"act_bound", positive, kPoke},
+    {"se_in_bound", positive, kPoke},
+    {"se_mid_bound", positive, kPoke},
 };
 
 // The bit of a model type (kModelTypes order); 0 when absent.
@@ -342,7 +363,8 @@ void check_model(const V& v, const Json& model, const P& path, unsigned bit) {
 }
 
 void require_type(const V& v, unsigned bit, const P& path) {
-  if (bit == 0) v.fail(path + ".type is missing (\"resnet20_bnn\", \"resnet20_fp\" or \"mlp_bnn\")");
+  if (bit == 0)
+    v.fail(path + ".type is missing (\"resnet20_bnn\", \"resnet20_fp\", \"mlp_bnn\" or \"pokebnn\")");
 }
 
 void check_stages(const V& v, const Json& stages, const Json& base_model, unsigned base_type) {

@@ -5,6 +5,8 @@
 #include <stdexcept>
 
 #include "train/autograd/ste.h"
+#include "train/config/config.h"
+#include "train/models/pokebnn.h"
 #include "train/recipes/checkpoint.h"
 
 namespace bnnkit::train {
@@ -261,6 +263,112 @@ int export_mlp(Exporter& e, BinaryMlpImpl& m) {
   return b.flatten(x, "logits_flat");
 }
 
+// ---- PokeBNN
+// ---------------------------------------------------------------------------------------------------
+
+// QuantUniform (codes) -> Conv2d over the integer weight codes; the caller adds the affine (eval_scale /
+// eval_shift, or a BN fold of eval_scale), as PokeBnnImpl's eval forward does.
+int export_quant_conv(Exporter& e, QuantConv2dImpl& conv, int x, const UniformQuant& q,
+                      const std::string& name) {
+  GraphBuilder& b = e.b_;
+  const auto& o = conv.options;
+  const int c = b.quant_uniform(x, q.bits, q.lo, q.hi, name + ".quant", /*codes=*/true);
+  const auto k = weight_codes(conv.weight, o.bits()).codes.permute({0, 2, 3, 1}).contiguous();
+  const int w = e.f32(name + ".weight", k, ints({k.size(0), k.size(1), k.size(2), k.size(3)}));
+  const int ks = static_cast<int>(o.kernel_size()), s = static_cast<int>(o.stride()),
+            pad = static_cast<int>(o.padding());
+  return b.conv2d(c, w, -1, ConvAttrs{ks, ks, s, s, pad, pad}, static_cast<int>(o.groups()), name + ".conv",
+                  o.bits(), q.bits);
+}
+
+int export_dprelu(Exporter& e, DPReLUImpl& a, int x, const std::string& name) {
+  return e.b_.dprelu(x, e.f32(name + ".beta", a.beta), e.f32(name + ".eta_pos", a.eta_pos),
+                     e.f32(name + ".eta_neg", a.eta_neg), e.f32(name + ".gamma", a.gamma), name);
+}
+
+int export_affine(Exporter& e, int x, const torch::Tensor& scale, const torch::Tensor& bias,
+                  const std::string& name) {
+  return e.b_.affine(x, e.f32(name + ".scale", scale), e.f32(name + ".bias", bias), name);
+}
+
+// PokeConvImpl::shortcut in engine ops: pool 3x3/2 SAME (Flax's asymmetric padding), then the channel op.
+int export_poke_shortcut(GraphBuilder& b, int r, const std::vector<int>& target, bool tile,
+                         const std::string& name) {
+  const std::vector<int> rs = b.tensor(r).shape;  // NHWC
+  if (rs[1] != target[1] || rs[2] != target[2]) {
+    const auto ph = same_padding(rs[1], 3, 2), pw = same_padding(rs[2], 3, 2);
+    r = b.avg_pool(r, ConvAttrs{3, 3, 2, 2, static_cast<int>(ph.before), static_cast<int>(pw.before)}, true,
+                   name + ".pool", static_cast<int>(ph.after), static_cast<int>(pw.after));
+  }
+  const int c = rs[3], tc = target[3];
+  if (c > tc) return b.channel_avg(r, tc, name + ".avg");
+  if (c < tc) return tile ? b.channel_dup(r, tc / c, name + ".tile") : b.channel_pad(r, tc, name + ".pad");
+  return r;
+}
+
+int export_se(Exporter& e, SeGateImpl& se, int x, const PokeQuant& q, const std::string& name) {
+  GraphBuilder& b = e.b_;
+  const std::vector<int> xs = b.tensor(x).shape;
+  int s = b.avg_pool(x, ConvAttrs{xs[1], xs[2], 1, 1, 0, 0}, true, name + ".mean");  // [N, 1, 1, C]
+  s = export_quant_conv(e, *se.fc1, s, q.se_in, name + ".fc1");
+  s = export_affine(e, s, se.fc1->eval_scale(q.se_in), se.fc1->eval_shift(q.se_in), name + ".fc1.affine");
+  s = b.activation(s, ActivationKind::kRelu, name + ".relu");
+  s = export_quant_conv(e, *se.fc2, s, q.se_mid, name + ".fc2");
+  s = export_affine(e, s, se.fc2->eval_scale(q.se_mid), se.fc2->eval_shift(q.se_mid), name + ".fc2.affine");
+  s = b.activation(s, ActivationKind::kHardSigmoid, name + ".hsig");
+  return b.flatten(s, name + ".flat");
+}
+
+int export_poke_conv(Exporter& e, PokeConvImpl& pc, int x, int r1, const PokeQuant& q,
+                     const std::string& name) {
+  GraphBuilder& b = e.b_;
+  const auto& o = pc.opt;
+  const int bits = b.sign_quant(x, -1, name + ".sign");
+  const int w = e.conv_bits(name + ".conv.weight", pc.conv->weight);
+  const int k = static_cast<int>(o.kernel), s = static_cast<int>(o.stride), pad = k / 2;
+  const ConvAttrs attrs{k, k, s, s, pad, pad};
+  int y = b.bconv2d(bits, w, attrs, Padding::kZero, e.float_stage(name + ".bn1", pc.bn1, {}), name + ".conv");
+  if (e.o_.int32_taps)
+    e.tap(b.bconv2d(bits, w, attrs, Padding::kZero, Int32Stage{}, name + ".conv.int32"), name + ".conv");
+  const std::vector<int> ys = b.tensor(y).shape;
+  y = b.add(y, export_poke_shortcut(b, x, ys, false, name + ".local"), name + ".local.add");
+  if (r1 >= 0) y = b.add(y, export_poke_shortcut(b, r1, ys, true, name + ".long"), name + ".long.add");
+  y = export_dprelu(e, *pc.act, y, name + ".dprelu");
+  y = b.scale_channels(y, export_se(e, *pc.se, x, q, name + ".se"), name + ".se.scale");
+  auto [scale, bias] = pc.bn2->folded();
+  return export_affine(e, y, scale, bias, name + ".bn2");
+}
+
+int export_pokebnn(Exporter& e, PokeBnnImpl& m) {
+  GraphBuilder& b = e.b_;
+  const auto chw = m.cfg.at("input_shape").get<std::vector<int64_t>>();
+  b.metadata().input_mean = m.mean;
+  b.metadata().input_std = m.std;
+  int x = input_image(b, chw, true);
+  auto conv_bn = [&](QuantConv2dImpl& conv, BatchNorm& bn, DPReLUImpl& act, int in, const UniformQuant& q,
+                     const std::string& name) {
+    const int a = export_quant_conv(e, conv, in, q, name);
+    auto [scale, bias] = bn->folded(conv.eval_scale(q));
+    return export_dprelu(e, act, export_affine(e, a, scale, bias, name + ".bn"), name + ".dprelu");
+  };
+  x = conv_bn(*m.init_conv, m.init_bn, *m.init_act, x, m.quant.image, "init");
+  x = conv_bn(*m.init_group_conv, m.init_group_bn, *m.init_group_act, x, m.quant.act, "init.group");
+  for (auto& blk : m.blocks) {
+    const int r1 = x;
+    x = export_poke_conv(e, *blk.conv[0], x, -1, m.quant, blk.name + "-1");
+    x = export_poke_conv(e, *blk.conv[1], x, -1, m.quant, blk.name + "-2");
+    x = export_poke_conv(e, *blk.conv[2], x, r1, m.quant, blk.name + "-3");
+  }
+  // Head: the dense layer over codes; its weight [OC, IC, 1, 1] is the Dense matrix [OC, IC].
+  const int g = b.global_avg_pool(x, "pool");
+  const UniformQuant& q = m.quant.act;
+  const int c = b.quant_uniform(g, q.bits, q.lo, q.hi, "fc.quant", /*codes=*/true);
+  const auto k = weight_codes(m.fc->weight, m.fc->options.bits()).codes.flatten(1).contiguous();
+  const int w = e.f32("fc.weight", k, ints({k.size(0), k.size(1)}));
+  const int d = b.dense(c, w, -1, "fc", m.fc->options.bits(), q.bits);
+  return export_affine(e, d, m.fc->eval_scale(q), m.fc->eval_shift(q), "fc.affine");
+}
+
 }  // namespace
 
 Graph export_graph(ClassifierImpl& model, const Json& meta, const ExportOptions& options) {
@@ -276,6 +384,8 @@ Graph export_graph(ClassifierImpl& model, const Json& meta, const ExportOptions&
     logits = export_resnet_fp(e, *f);
   } else if (auto* m = dynamic_cast<BinaryMlpImpl*>(&model)) {
     logits = export_mlp(e, *m);
+  } else if (auto* p = dynamic_cast<PokeBnnImpl*>(&model)) {
+    logits = export_pokebnn(e, *p);
   } else {
     throw std::invalid_argument("export: unknown model type");
   }
@@ -289,6 +399,26 @@ Graph export_graph(ClassifierImpl& model, const Json& meta, const ExportOptions&
   if (meta.contains("metrics")) md.properties["metrics"] = meta.at("metrics").dump();
   if (meta.contains("stage_name")) md.properties["stage"] = meta.at("stage_name").get<std::string>();
   return b.finish();
+}
+
+std::string export_config(const std::string& config_path, uint64_t seed, const std::string& model_path,
+                          const ExportOptions& options) {
+  const Json config = load_config(config_path);
+  const Json& mc = config.at("model");
+  if (!mc.contains("input_shape") || !mc.contains("num_classes"))
+    throw std::invalid_argument(config_path +
+                                ": exporting an architecture needs model.input_shape and model.num_classes");
+  torch::manual_seed(seed);
+  auto model = build_model(mc);
+  Json meta{{"config", config}, {"stage_name", "random weights (seed " + std::to_string(seed) + ")"}};
+  Graph g = export_graph(*model, meta, options);
+  save_model(g, model_path);
+  char line[512];
+  std::snprintf(line, sizeof line, "wrote %s: %zu ops, %.1f KiB; random weights (seed %llu)",
+                model_path.c_str(), g.ops.size(),
+                static_cast<double>(std::filesystem::file_size(model_path)) / 1024.0,
+                static_cast<unsigned long long>(seed));
+  return line;
 }
 
 std::string export_checkpoint(const std::string& checkpoint_path, const std::string& model_path,

@@ -36,6 +36,12 @@ struct ExportOptions {
 // be an empty object. Throws std::invalid_argument for models that cannot be exported (e.g. real weights).
 Graph export_graph(ClassifierImpl& model, const Json& meta, const ExportOptions& options = {});
 
+// Builds the model of a config file (its "model" object must give input_shape and num_classes) with random
+// weights from `seed`, exports it and writes `model_path` atomically: an architecture definition for cost and
+// latency (e.g. configs/pokebnn_1.0x_imagenet.json). Returns a one-line summary.
+std::string export_config(const std::string& config_path, uint64_t seed, const std::string& model_path,
+                          const ExportOptions& options = {});
+
 // Loads a checkpoint, exports it and writes `model_path` atomically. Returns a one-line summary.
 std::string export_checkpoint(const std::string& checkpoint_path, const std::string& model_path,
                               const ExportOptions& options = {});

@@ -18,7 +18,6 @@ ParityReport check_parity(const std::string& checkpoint, const std::string& mode
   const Model model = Model::load(model_path);
   const Dataset test = load_split(data_dir, false).head(limit);
   const auto* rn = dynamic_cast<const ResNet20BnnImpl*>(c.model.get());
-  const auto* rf = dynamic_cast<const ResNet20FpImpl*>(c.model.get());
   const bool float_input = model.inputs().at(0).dtype == DType::kFloat32;
   const int64_t batch = std::min<int64_t>(250, test.size());
   Session s(model, SessionOptions{.threads = threads, .batch = static_cast<int>(batch)});
@@ -31,9 +30,7 @@ ParityReport check_parity(const std::string& checkpoint, const std::string& mode
     const auto logits = predict(*c.model, images, batch);  // one forward: last_density is this batch's
     torch::Tensor x;
     if (float_input) {
-      const auto& mean = rn ? rn->mean : rf->mean;
-      const auto& stdv = rn ? rn->std : rf->std;
-      x = normalize_pixels(images, mean, stdv).permute({0, 2, 3, 1}).contiguous();
+      x = normalize_pixels(images, c.model->mean, c.model->std).permute({0, 2, 3, 1}).contiguous();
       s.set_input(0, std::span<const float>(x.data_ptr<float>(), static_cast<size_t>(x.numel())));
     } else {
       x = images.permute({0, 2, 3, 1}).contiguous();

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "train/autograd/ste.h"
+#include "train/models/pokebnn.h"
 
 namespace bnnkit::train {
 
@@ -352,8 +353,9 @@ std::shared_ptr<ClassifierImpl> build_model(const Json& model_cfg) {
   if (type == "resnet20_bnn") return std::make_shared<ResNet20BnnImpl>(model_cfg);
   if (type == "resnet20_fp") return std::make_shared<ResNet20FpImpl>(model_cfg);
   if (type == "mlp_bnn") return std::make_shared<BinaryMlpImpl>(model_cfg);
-  throw std::invalid_argument("model.type must be resnet20_bnn, resnet20_fp or mlp_bnn; got \"" + type +
-                              "\"");
+  if (type == "pokebnn") return std::make_shared<PokeBnnImpl>(model_cfg);
+  throw std::invalid_argument("model.type must be resnet20_bnn, resnet20_fp, mlp_bnn or pokebnn; got \"" +
+                              type + "\"");
 }
 
 }  // namespace bnnkit::train

@@ -9,6 +9,7 @@
 //                     "sign"   SignSte    -> BinaryConv2d                       plain 1-bit activations
 //                   "binary_weights": false keeps real weights (FracBNN step 1).
 //   "resnet20_fp"   the same topology in full precision: Conv-BN-ReLU blocks, real input, same shortcuts.
+//   "pokebnn"       PokeBNN (train/models/pokebnn.h): PokeInit, bottlenecks of PokeConvs, 8-bit head.
 //   "mlp_bnn"       FINN LFC-like binary MLP: thermometer input (levels 1 = binarised at 128), hidden binary
 //                   dense layers (default 3 x 1024) each followed by BN + sign, a binary output layer + BN.
 //
@@ -48,6 +49,9 @@ class ClassifierImpl : public torch::nn::Module {
   // Mean fraction of fractional-conv outputs whose gate was open in the last forward; < 0 if none.
   virtual double gate_density() const { return -1.0; }
   Taps* taps = nullptr;
+  // Normalisation of a real-valued input (normalize_pixels; graph metadata input_mean/input_std); empty for
+  // models that take the pixels as they are (thermometer inputs) or as p / 255.
+  std::vector<float> mean, std;
 };
 
 // Real-valued input: x = (p / 255 - mean[c]) / std[c] in float32 (graph metadata input_mean/input_std).
@@ -102,7 +106,6 @@ class ResNet20BnnImpl : public ClassifierImpl {
 
   Json cfg;
   int64_t levels = 32;  // thermometer levels; 0 = real input through a FP stem conv
-  std::vector<float> mean, std;
   double gate_penalty = 0.0, gate_target = 0.0;
   Thermometer thermo{nullptr};
   BinaryConv2d stem{nullptr};
@@ -124,7 +127,6 @@ class ResNet20FpImpl : public ClassifierImpl {
     int64_t stride = 1, in = 0, out = 0;
   };
   Json cfg;
-  std::vector<float> mean, std;
   torch::nn::Conv2d stem{nullptr};
   BatchNorm stem_bn{nullptr};
   std::vector<Block> blocks;

@@ -73,7 +73,6 @@ ParityResult run_parity(ClassifierImpl& model, const Dataset& test, bool float_i
   for (size_t i = 0; i < outs.size(); ++i) out_index[outs[i].name] = static_cast<int>(i);
   Session session(m, SessionOptions{.threads = 2, .batch = static_cast<int>(batch)});
   const auto* rn = dynamic_cast<ResNet20BnnImpl*>(&model);
-  const auto* rf = dynamic_cast<ResNet20FpImpl*>(&model);
   std::map<std::string, std::pair<int64_t, int64_t>> gate_totals;  // engine's open, outputs so far
   for (int64_t start = 0; start + batch <= test.size(); start += batch) {
     const auto images = test.images.narrow(0, start, batch);
@@ -86,9 +85,7 @@ ParityResult run_parity(ClassifierImpl& model, const Dataset& test, bool float_i
     }
     model.taps = nullptr;
     if (float_input) {
-      const auto& mean = rn ? rn->mean : rf->mean;
-      const auto& stdv = rn ? rn->std : rf->std;
-      const auto x = normalize_pixels(images, mean, stdv).permute({0, 2, 3, 1}).contiguous();
+      const auto x = normalize_pixels(images, model.mean, model.std).permute({0, 2, 3, 1}).contiguous();
       session.set_input(0, std::span<const float>(x.data_ptr<float>(), static_cast<size_t>(x.numel())));
     } else {
       const auto x = images.permute({0, 2, 3, 1}).contiguous();
@@ -202,6 +199,19 @@ TEST(Parity, BinaryMlpThresholds) {
                             {"input_shape", {1, 28, 28}},
                             {"num_classes", 10}});
   expect_parity(*m, false, 3);
+}
+
+// PokeBNN: every binary conv's accumulator exact (the 8-bit stem, SE gates and shortcuts before it are the
+// engine's float arithmetic, the quantised convs exact integer sums over codes), predictions agree.
+Json small_pokebnn() {
+  return Json{{"type", "pokebnn"},     {"stage_blocks", {1, 1}},     {"features", {8, 16}},
+              {"init_group", 8},       {"init_features", 16},        {"input_mean", {0.2860}},
+              {"input_std", {0.3530}}, {"input_shape", {1, 28, 28}}, {"num_classes", 10}};
+}
+
+TEST(Parity, PokeBnn) {
+  auto m = build_model(small_pokebnn());
+  expect_parity(*m, true, 6);
 }
 
 TEST(Parity, FullPrecisionResNetPredictions) {
