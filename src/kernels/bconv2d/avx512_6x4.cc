@@ -38,6 +38,7 @@
 
 #include "kernels/bconv2d/direct_conv.h"
 #include "kernels/bconv2d/variant_impls.h"
+#include "kernels/fracconv/variant_impls.h"  // avx512_6x4_run_rows_gated
 
 namespace bnnkit::kernels::bconv2d_detail {
 namespace {
@@ -66,21 +67,25 @@ inline uint32_t load_u32(const void* p) {
 // epilogue can use full-width aligned loads.
 // The gate thresholds and the final output stage of a group's channels, for the fused gate epilogue.
 struct GateStage {
-  alignas(64) int32_t gthr[64];
+  alignas(64) int32_t gthr[64];  // gate thresholds, clamped to +-2^29 (see set_base)
   alignas(64) int32_t fthr[64];
   alignas(64) float fscale[64];
   alignas(64) float fbias[64];
   uint64_t fflip = 0;
   int64_t open = 0;  // kTwoPlane: open gates counted so far
+  // kGate, float output: every |2 * D| and 4 * acc is below 2^24, so float(2 * D) = base_f - 4 * float(acc)
+  // in one exact FNMADD, as the plain conv's float stage.
+  bool exact2 = false;
 };
 
 struct GroupStage {
   alignas(64) int32_t base[kGroupChannels];  // D = base - 2 * popcount sum
-  alignas(64) int32_t half[kGroupChannels];  // kBits: bit = (acc > half) ^ flip, see set_base()
+  alignas(64) int32_t half[kGroupChannels];  // kBits: bit = (acc > half) ^ flip, see set_base(); kGate: the
+                                             // gate opens iff acc <= half (INT32_MIN outside the range)
   alignas(64) int32_t thr[kGroupChannels];   // kBits: threshold clamped to +-2^29
   alignas(64) float scale[kGroupChannels];
   alignas(64) float bias[kGroupChannels];
-  alignas(64) float base_f[kGroupChannels];  // kFloat: float(base), when exact_float
+  alignas(64) float base_f[kGroupChannels];  // kFloat: float(base), when exact_float; kGate: float(2 * base)
   __mmask16 lanes[kGroupVecs];               // channels of this call's [oc_begin, oc_end) range
   uint64_t flip = 0;  // kBits: flip bits of the group's 64 channels (0 outside the range)
   OutputKind kind;
@@ -152,30 +157,77 @@ template <int NR>
 }
 
 // The fused gate epilogue (GateEpilogue): gate masks, D to the int32 block where a gate is open, and the
-// final output of 2 * D (the output if every gate is closed; the LSB pass redoes the open ones).
+// final output of 2 * D (the output if every gate is closed; the LSB pass redoes the open ones). The gate is
+// compared on the raw popcount sum (acc <= half, one VPCMPD) and, for float output, 2 * D is formed in the
+// float domain like the plain float stage: per vector one compare more than the plain conv, and D itself only
+// for a pixel with an open gate in the group.
+template <int MR, int NR, bool kFloatFast>
+[[gnu::always_inline]] inline void gate_epilogue_rows(const __m512i (&acc)[MR][NR], const TileArgs& t,
+                                                      const GroupStage& st) {
+#pragma GCC unroll 8
+  for (int m = 0; m < MR; ++m) {
+    // Unmasked: half is INT32_MIN outside the range, so those lanes never open (and the k registers stay
+    // free for the masks).
+    __mmask16 mk[NR];
+#pragma GCC unroll 8
+    for (int n = 0; n < NR; ++n)
+      mk[n] = _mm512_cmple_epi32_mask(acc[m][n], _mm512_load_si512(st.half + n * kLanes));
+    char* f = t.fdst + m * st.gate->dst_px;
+    if constexpr (kFloatFast) {
+#pragma GCC unroll 8
+      for (int n = 0; n < NR; ++n) {
+        const __m512 v = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(acc[m][n]), _mm512_set1_ps(4.0f),
+                                          _mm512_load_ps(st.base_f + n * kLanes));
+        // Then a multiply and an add (output_stage.h), as write_final.
+        const __m512 y = _mm512_add_ps(_mm512_mul_ps(v, _mm512_load_ps(st.gs->fscale + n * kLanes)),
+                                       _mm512_load_ps(st.gs->fbias + n * kLanes));
+        _mm512_mask_storeu_ps(reinterpret_cast<float*>(f) + n * kLanes, st.lanes[n], y);
+      }
+    } else {
+      __m512i two_d[NR];
+#pragma GCC unroll 8
+      for (int n = 0; n < NR; ++n) {
+        const __m512i dv =
+            _mm512_sub_epi32(_mm512_load_si512(st.base + n * kLanes), _mm512_slli_epi32(acc[m][n], 1));
+        two_d[n] = _mm512_slli_epi32(dv, 1);
+      }
+      write_final<NR>(two_d, f, st);
+    }
+    // The group's NR masks as one k-register word: one store, one test (no trips through general registers).
+    uint16_t* mp = t.masks + m * st.masks_px;
+    bool any;
+    if constexpr (NR == 4) {
+      const __mmask64 word = _mm512_kunpackd(_mm512_kunpackw(mk[3], mk[2]), _mm512_kunpackw(mk[1], mk[0]));
+      _store_mask64(reinterpret_cast<__mmask64*>(mp), word);
+      any = !_kortestz_mask64_u8(word, word);
+    } else {
+      __mmask16 o = mk[0];
+#pragma GCC unroll 8
+      for (int n = 0; n < NR; ++n) {
+        mp[n] = mk[n];
+        o = _kor_mask16(o, mk[n]);
+      }
+      any = o != 0;
+    }
+    if (any) {
+      int32_t* d = reinterpret_cast<int32_t*>(t.dst + m * t.dst_px);
+#pragma GCC unroll 8
+      for (int n = 0; n < NR; ++n)
+        _mm512_mask_storeu_epi32(
+            d + n * kLanes, st.lanes[n],
+            _mm512_sub_epi32(_mm512_load_si512(st.base + n * kLanes), _mm512_slli_epi32(acc[m][n], 1)));
+    }
+  }
+}
+
 template <int MR, int NR>
 [[gnu::always_inline]] inline void gate_epilogue(const __m512i (&acc)[MR][NR], const TileArgs& t,
                                                  const GroupStage& st) {
-#pragma GCC unroll 8
-  for (int m = 0; m < MR; ++m) {
-    int32_t* d = reinterpret_cast<int32_t*>(t.dst + m * t.dst_px);
-    uint16_t* mk = t.masks + m * st.masks_px;
-    __m512i dv[NR], two_d[NR];
-    unsigned any = 0;
-#pragma GCC unroll 8
-    for (int n = 0; n < NR; ++n) {
-      dv[n] = _mm512_sub_epi32(_mm512_load_si512(st.base + n * kLanes), _mm512_slli_epi32(acc[m][n], 1));
-      mk[n] = _mm512_mask_cmpgt_epi32_mask(st.lanes[n], dv[n], _mm512_load_si512(st.gs->gthr + n * kLanes));
-      any |= mk[n];
-      two_d[n] = _mm512_slli_epi32(dv[n], 1);
-    }
-    // D is read back only for vectors with an open gate: a pixel whose gates in this group are all closed
-    // skips the stores (most pixels, at low density).
-    if (any != 0) {
-#pragma GCC unroll 8
-      for (int n = 0; n < NR; ++n) _mm512_mask_storeu_epi32(d + n * kLanes, st.lanes[n], dv[n]);
-    }
-    write_final<NR>(two_d, t.fdst + m * st.gate->dst_px, st);
+  // The output kind as a template argument: one test per tile rather than per pixel.
+  if (st.gate->out.kind == OutputKind::kFloat && st.gs->exact2) {
+    gate_epilogue_rows<MR, NR, true>(acc, t, st);
+  } else {
+    gate_epilogue_rows<MR, NR, false>(acc, t, st);
   }
 }
 
@@ -364,6 +416,16 @@ void set_base(GroupStage& st, const ConvGeometry& g, Padding padding, const int3
       base = _mm512_sub_epi32(_mm512_set1_epi32(taps * g.ic), _mm512_slli_epi32(skipped, 1));
     }
     _mm512_store_si512(st.base + n * kLanes, base);
+    if (st.gs != nullptr) {
+      // open <=> D > t <=> base - 2 acc >= t + 1 <=> acc <= floor((base - t - 1) / 2); t is clamped to
+      // +-2^29 (|D| <= base < 2^28, so the gate is unchanged) and nothing overflows.
+      const __m512i gd = _mm512_sub_epi32(_mm512_sub_epi32(base, _mm512_load_si512(st.gs->gthr + n * kLanes)),
+                                          _mm512_set1_epi32(1));
+      _mm512_store_si512(
+          st.half + n * kLanes,
+          _mm512_mask_blend_epi32(st.lanes[n], _mm512_set1_epi32(INT32_MIN), _mm512_srai_epi32(gd, 1)));
+      _mm512_store_ps(st.base_f + n * kLanes, _mm512_cvtepi32_ps(_mm512_slli_epi32(base, 1)));
+    }
     if (st.kind == OutputKind::kFloat) _mm512_store_ps(st.base_f + n * kLanes, _mm512_cvtepi32_ps(base));
     if (st.kind == OutputKind::kBits) {
       const __m512i diff = _mm512_sub_epi32(base, _mm512_load_si512(st.thr + n * kLanes));
@@ -381,7 +443,10 @@ void set_group(GroupStage& st, const OutputStage& out, const ConvGeometry& g, in
                int oc_end) {
   st.kind = out.kind;
   st.flip = 0;
-  if (st.gs != nullptr) st.gs->fflip = 0;
+  if (st.gs != nullptr) {
+    st.gs->fflip = 0;
+    st.gs->exact2 = static_cast<long long>(g.kh) * g.kw * g.ic < (1LL << 22);
+  }
   st.base_key[0] = -1;  // a new group: base[] must be recomputed
   st.exact_float = static_cast<long long>(g.kh) * g.kw * g.ic < (1LL << 24);
   for (int n = 0; n < nv; ++n) {
@@ -404,7 +469,11 @@ void set_group(GroupStage& st, const OutputStage& out, const ConvGeometry& g, in
     }
     if (st.gate != nullptr) {
       const OutputStage& fo = st.gate->out;
-      _mm512_store_si512(st.gs->gthr + n * kLanes, _mm512_maskz_loadu_epi32(lanes, st.gate->threshold + c));
+      const __m512i gt = _mm512_maskz_loadu_epi32(lanes, st.gate->threshold + c);
+      const __m512i glim = _mm512_set1_epi32(1 << 29);
+      _mm512_store_si512(
+          st.gs->gthr + n * kLanes,
+          _mm512_max_epi32(_mm512_min_epi32(gt, glim), _mm512_sub_epi32(_mm512_setzero_si512(), glim)));
       if (fo.kind == OutputKind::kFloat) {
         _mm512_store_ps(st.gs->fscale + n * kLanes, _mm512_maskz_loadu_ps(lanes, fo.scale + c));
         _mm512_store_ps(st.gs->fbias + n * kLanes, _mm512_maskz_loadu_ps(lanes, fo.bias + c));
@@ -427,6 +496,7 @@ struct RowContext {
   const char* src2_image;  // kTwoPlane: image b of the LSB plane
   char* dst_row;           // output of pixel ox_begin of row (b, oy)
   int ox_origin;           // ox_begin: pixel ox is at dst_row + (ox - ox_origin) * dst_px
+  ptrdiff_t row_px = 0;    // M != kPlain: pixels of the call before this row (the gate outputs and masks)
   ptrdiff_t src_pixel_bytes, src_row_bytes, dst_px;
 };
 
@@ -504,11 +574,11 @@ template <int NR, int M>
     t.dst = rc.dst_row + (ox - rc.ox_origin) * rc.dst_px + word_offset_bytes;
     if constexpr (M != kPlain) {
       const int grp = word_offset_bytes / (kGroupChannels * 4);  // the block is int32: c0 * 4 bytes
-      t.fdst = st.gate->dst + (ox - rc.ox_origin) * st.gate->dst_px +
+      const ptrdiff_t px = rc.row_px + (ox - rc.ox_origin);
+      t.fdst = st.gate->dst + px * st.gate->dst_px +
                (st.gate->out.kind == OutputKind::kBits ? grp * static_cast<ptrdiff_t>(sizeof(Word))
                                                        : static_cast<ptrdiff_t>(grp) * kGroupChannels * 4);
-      if constexpr (M == kGate)
-        t.masks = st.gate->masks + static_cast<ptrdiff_t>(ox - rc.ox_origin) * st.masks_px + grp * kGroupVecs;
+      if constexpr (M == kGate) t.masks = st.gate->masks + px * st.masks_px + grp * kGroupVecs;
     }
   };
 
@@ -574,7 +644,8 @@ namespace {
 // Output rows [row_begin, row_end) (of n * oh), pixels [ox_begin, ox_end) of each, channels [oc_begin,
 // oc_end). Channel groups are the outer loop: a group's output parameters are loaded once, and its weights
 // stay in L1 while the rows stream past.
-// `block`: see run_segment (variant_impls.h); only with row_end == row_begin + 1. M != kPlain: gate !=
+// `block`: see run_segment (variant_impls.h); several rows (kGate only) follow each other in it, as in the
+// gate's outputs and masks. M != kPlain: gate !=
 // nullptr; kTwoPlane: src2 is the LSB plane, and the open gates are added to *open.
 template <int M>
 void run_rows_impl(const BConv2dArgs& a, int row_begin, int row_end, int ox_begin, int ox_end, int oc_begin,
@@ -619,7 +690,8 @@ void run_rows_impl(const BConv2dArgs& a, int row_begin, int row_end, int ox_begi
       if constexpr (M == kTwoPlane)
         rc.src2_image =
             reinterpret_cast<const char*>(src2) + static_cast<ptrdiff_t>(rc.b) * g.ih * rc.src_row_bytes;
-      rc.dst_row = block != nullptr ? static_cast<char*>(block)
+      rc.row_px = static_cast<ptrdiff_t>(row - row_begin) * (ox_end - ox_begin);
+      rc.dst_row = block != nullptr ? static_cast<char*>(block) + rc.row_px * px_bytes
                                     : static_cast<char*>(a.dst) +
                                           (static_cast<ptrdiff_t>(row) * g.ow() + ox_begin) * px_bytes;
       switch (nv) {
@@ -664,6 +736,11 @@ void avx512_6x4_run_segment_gated(const BConv2dArgs& a, int b, int oy, int ox_be
                                   const GateEpilogue& gate) {
   const int row = b * a.g.oh() + oy;
   run_rows(a, row, row + 1, ox_begin, ox_end, 0, a.g.oc, block, &gate);
+}
+
+void avx512_6x4_run_rows_gated(const BConv2dArgs& a, int row_begin, int row_end, void* block,
+                               const GateEpilogue& gate) {
+  run_rows(a, row_begin, row_end, 0, a.g.ow(), 0, a.g.oc, block, &gate);
 }
 
 void avx512_6x4_run_segment_two_plane(const BConv2dArgs& a, const Word* src_lsb, int b, int oy, int ox_begin,

@@ -120,6 +120,19 @@ struct Avx512Traits {
                         const bconv2d_detail::GateEpilogue& ge) {
     bconv2d_detail::avx512_6x4_run_segment_gated(a, b, oy, x0, x1, block, ge);
   }
+  static void msb_gated_rows(const BConv2dArgs& a, int row_begin, int row_end, void* block,
+                             const bconv2d_detail::GateEpilogue& ge) {
+    bconv2d_detail::avx512_6x4_run_rows_gated(a, row_begin, row_end, block, ge);
+  }
+  // 32 masks per VPOPCNTD (pairs of masks as dwords: the count is the same).
+  static int count_open(const uint16_t* masks, int count) {
+    __m512i sum = _mm512_setzero_si512();
+    for (int i = 0; i < count; i += 32) {
+      const auto in = static_cast<__mmask32>(count - i >= 32 ? ~0u : (1u << (count - i)) - 1);
+      sum = _mm512_add_epi32(sum, _mm512_popcnt_epi32(_mm512_maskz_loadu_epi16(in, masks + i)));
+    }
+    return _mm512_reduce_add_epi32(sum);
+  }
   static void msb(const BConv2dArgs& a, int b, int oy, int x0, int x1, void* block) {
     bconv2d_detail::avx512_6x4_run_segment(a, b, oy, x0, x1, 0, a.g.oc, block);
   }

@@ -1,9 +1,10 @@
 // Every fracconv2d variant in fracconv2d_variants() against fracconv2d_reference, byte for byte, with the
 // open-gate count equal too. Gate thresholds are set per channel at quantiles of the channel's actual D_msb
 // values (computed with bconv2d_reference), so masks are mixed at chosen densities and thresholds tie with
-// real accumulators; plus all-open (INT32_MIN) and all-closed (INT32_MAX). Each problem runs with the LSB
-// pass forced sparse, forced dense and automatic (the default), in 3 row slices with
-// a counter each on a sentinel-filled buffer. Variants the CPU cannot run are skipped with a message.
+// real accumulators; plus all-open (INT32_MIN), all-closed (INT32_MAX), rare, one-channel and far-off
+// thresholds (see Gates). Each problem runs with the LSB pass forced sparse, forced dense and automatic (the
+// default), in 3 row slices with a counter each on a sentinel-filled buffer. Variants the CPU cannot run are
+// skipped with a message.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -46,7 +47,10 @@ constexpr OutputKind kKinds[] = {OutputKind::kInt32, OutputKind::kFloat, OutputK
 constexpr Padding kPaddings[] = {Padding::kZero, Padding::kOne};
 constexpr LsbPass kPaths[] = {LsbPass::kSparse, LsbPass::kDense, LsbPass::kAuto};
 
-enum class Gates { kMixed, kSparse, kAllOpen, kAllClosed };
+// kRare: ~0.5 % open (many rows and tiles with no open gate at all, next to rows with a few); kOneChannel:
+// one channel always open, the others never (exactly one open channel per pixel, in the last, partial
+// vector where oc % 16 != 0); kFar: thresholds beyond any D (+-2^30, +-(2^29 + 1)) mixed with real quantiles.
+enum class Gates { kMixed, kSparse, kAllOpen, kAllClosed, kRare, kOneChannel, kFar };
 
 struct Problem {
   ConvGeometry g;
@@ -79,8 +83,19 @@ struct Problem {
       std::vector<int32_t> col(outs);
       for (size_t i = 0; i < outs; ++i) col[i] = d[i * g.oc + o];
       std::sort(col.begin(), col.end());
-      const double q = gates == Gates::kSparse ? 0.9 : u01(rng);
+      const double q = gates == Gates::kSparse ? 0.9 : gates == Gates::kRare ? 0.995 : u01(rng);
       switch (gates) {
+        case Gates::kOneChannel:
+          gate.push_back(o == g.oc - 1 ? std::numeric_limits<int32_t>::min()
+                                       : std::numeric_limits<int32_t>::max());
+          break;
+        case Gates::kFar: {
+          constexpr int32_t kFar[] = {1 << 30, -(1 << 30), (1 << 29) + 1, -(1 << 29) - 1};
+          gate.push_back(o % 3 == 0
+                             ? col[std::min(outs - 1, static_cast<size_t>(q * static_cast<double>(outs)))]
+                             : kFar[rng() % 4]);
+          break;
+        }
         case Gates::kAllOpen:
           gate.push_back(std::numeric_limits<int32_t>::min());
           break;
@@ -196,11 +211,13 @@ TEST_P(FracConv2dVariants, MatchesReferenceForEveryGateMode) {
   const ConvGeometry shapes[] = {
       {1, 14, 14, 64, 64, 3, 3, 1, 1, 1, 1},   {1, 15, 13, 128, 192, 3, 3, 2, 2, 1, 1},
       {2, 9, 11, 96, 130, 1, 1, 1, 1, 0, 0},   {1, 7, 7, 512, 80, 3, 3, 1, 1, 1, 1},
-      {1, 28, 28, 128, 128, 3, 3, 1, 1, 1, 1},
+      {1, 28, 28, 128, 128, 3, 3, 1, 1, 1, 1}, {2, 5, 9, 64, 65, 3, 3, 1, 1, 1, 1},
+      {1, 3, 60, 64, 192, 3, 3, 1, 1, 1, 1},  // rows wider than a segment (one row per MSB pass)
   };
   for (const ConvGeometry& g : shapes) {
     if (light_sweep() && &g != &shapes[0]) break;
-    for (const Gates gates : {Gates::kMixed, Gates::kSparse, Gates::kAllOpen, Gates::kAllClosed}) {
+    for (const Gates gates : {Gates::kMixed, Gates::kSparse, Gates::kAllOpen, Gates::kAllClosed, Gates::kRare,
+                              Gates::kOneChannel, Gates::kFar}) {
       for (const Padding p : kPaddings) {
         check(Problem(g, p, OutputKind::kFloat, gates, rng));
         if (HasFatalFailure()) return;
@@ -225,6 +242,9 @@ TEST(FracConv2dVariantsData, GateModesGiveTheirDensities) {
   const int64_t sparse = count(Gates::kSparse);
   EXPECT_GT(sparse, outputs / 40);
   EXPECT_LT(sparse, outputs / 4);
+  const int64_t pixels = static_cast<int64_t>(g.out_rows()) * g.ow();
+  EXPECT_EQ(count(Gates::kOneChannel), pixels);
+  EXPECT_LT(count(Gates::kRare), outputs / 50);
 }
 
 TEST(FracConv2dVariantsList, ReferenceLastAndSelectable) {

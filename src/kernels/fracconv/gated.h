@@ -3,11 +3,15 @@
 // where it has them, vector versions of the per-pixel steps.
 //
 // Per segment of up to kScratchInts / oc output pixels of one output row (pointwise layers: of the run of
-// pixels, across rows and images, as in bconv2d):
+// pixels, across rows and images, as in bconv2d; avx512, rows that fit: up to kMsbInts / oc pixels of whole
+// rows of one image, except the call's first segment, one row, which sets how the next ones start):
 //   1. MSB pass: the bconv2d variant computes D_msb for every (pixel, channel) into an int32 scratch.
 //   2. Gates: open = D_msb > gate_threshold[o], one 16-bit mask per 16 channels per pixel. The avx512 variant
 //      fuses 1-2 into the conv tile's epilogue (GateEpilogue), which also writes every output as if its gate
-//      were closed: pixels with no open gate are done, the others only have their open channels redone.
+//      were closed: pixels with no open gate are done, the others only have their open channels redone; a
+//      segment with no open gate ends here (its open count is the masks' popcount, no per-pixel scan).
+//      The avx512 variant may instead run both planes in one conv tile (two_plane below) when the previous
+//      segment found the dense pass cheaper.
 //   3. The LSB plane for the pixels with an open gate, the sparse or the dense way, whichever use_dense()
 //      estimates cheaper (FracConv2dArgs::lsb_pass can force either):
 //      sparse: in chunks of pixels, three phases (so no phase reloads what the previous just stored):
@@ -53,7 +57,12 @@ inline constexpr int kMaxWindowWords = 2048;  // kh * kw * words_for(ic), rounde
 inline constexpr int kMaxChunk = 8;
 inline constexpr int kChunkInts = kScratchInts + 16;  // lists, sums, bases of a chunk: pixels x (oc + 16)
 inline constexpr int kMaxSegment = 256;
-inline constexpr int kMaxMasks = kScratchInts / 16 + kMaxSegment;
+// The fused MSB pass takes several whole rows at once (one set-up of the conv's channel groups and one call
+// for all of them; at 0 % density on 28 x 28 x 128, one row per pass 1.09x the 1-bit conv, 2 rows 1.08x, 4
+// rows 1.07x), so its D block is larger: up to kMaxRowPixels pixels and kMsbInts int32 (64 KiB).
+inline constexpr int kMsbInts = 2 * kScratchInts;
+inline constexpr int kMaxRowPixels = 1024;
+inline constexpr int kMaxMasks = kMsbInts / 16 + kMaxRowPixels;  // pixels x (oc + 15) / 16, both cases
 
 inline int round8(int x) {
   return (x + 7) / 8 * 8;
@@ -164,29 +173,37 @@ inline void finish_scalar(const OutputStage& out, int oc, const PixelOut& px) {
   }
 }
 
-// Cost model of the LSB passes, in core cycles of the avx512 variant as measured on the 3x3 28x28x128 layer
-// (bench/fracconv_bench.cc), scaled by the window length k and the channel count oc (close enough for the
-// other variants): the sparse pass pays ~330 cycles per pixel with an open gate (lists, window, epilogue;
-// proportional to oc) plus ~4.7 per open pair (proportional to k); one binary conv plane costs ~300 per
-// pixel.
+// Cost model of the LSB passes, in units where one binary conv plane costs 300 per pixel (~core cycles of
+// the avx512 variant), fitted to the sparse pass's time over the density sweep of the 3x3 28x28x128 layer
+// (bench/fracconv_bench.cc, 1-100 %, least squares on relative error over three sweeps; within ~5 %), scaled
+// by the window length k and the channel count oc (close enough for the other variants): the sparse pass
+// pays ~255 per pixel with an open gate (its loop, window, zero-pad base, scan of its output vectors:
+// proportional to oc), ~26 per 16-channel vector with an open gate (compaction, the output vector redone) and
+// ~4.8 per open pair (the XOR-popcount dot product and its share of the reduction: proportional to k).
+struct LsbWork {
+  int pixels;   // of the segment
+  int pending;  // pixels with an open gate
+  int vectors;  // 16-channel vectors with an open gate, over the segment
+  int open;     // open (pixel, channel) pairs
+};
 struct LsbCost {
   double sparse, dense_after_msb, two_plane_extra;
 };
-inline LsbCost lsb_cost(int pixels, int pending, int open, int k, int oc) {
-  const double kk = k / 18.0, cc = oc / 128.0, plane = 300.0 * kk * cc * pixels;
-  return {330.0 * cc * pending + 4.7 * kk * open,
-          plane + 70.0 * cc * pending,  // the LSB plane's conv, then the epilogue of the pending pixels
-          0.9 * plane};  // both planes in one tile vs the gated MSB pass: measured 2.05x vs ~1.15x
+inline LsbCost lsb_cost(const LsbWork& w, int k, int oc) {
+  const double kk = k / 18.0, cc = oc / 128.0, plane = 300.0 * kk * cc * w.pixels;
+  return {255.0 * cc * w.pending + 26.0 * w.vectors + 4.8 * kk * w.open,
+          plane + 70.0 * cc * w.pending,  // the LSB plane's conv, then the epilogue of the pending pixels
+          0.87 * plane};  // both planes in one tile vs the gated MSB pass: measured 1.93x vs 1.06x
 }
 // After the gated MSB pass: the dense pass (LSB conv + epilogue) rather than the sparse one?
-inline bool use_dense(LsbPass pass, int pixels, int pending, int open, int k, int oc) {
+inline bool use_dense(LsbPass pass, const LsbWork& w, int k, int oc) {
   if (pass != LsbPass::kAuto) return pass == LsbPass::kDense;
-  const LsbCost c = lsb_cost(pixels, pending, open, k, oc);
+  const LsbCost c = lsb_cost(w, k, oc);
   return c.dense_after_msb < c.sparse;
 }
 // For the next segment: one two-plane pass rather than the gated MSB pass and a sparse LSB pass?
-inline bool prefer_two_plane(int pixels, int pending, int open, int k, int oc) {
-  const LsbCost c = lsb_cost(pixels, pending, open, k, oc);
+inline bool prefer_two_plane(const LsbWork& w, int k, int oc) {
+  const LsbCost c = lsb_cost(w, k, oc);
   return c.two_plane_extra < std::min(c.sparse, c.dense_after_msb);
 }
 
@@ -217,6 +234,9 @@ inline void copy_words(Word* dst, const Word* src, int n) {
 //   output two_plane    (const BConv2dArgs& msb, const Word* src_lsb, int b, int oy, int x0, int x1,
 //                 const GateEpilogue&, int64_t* open)
 //   msb_gated    (const BConv2dArgs&, int b, int oy, int x0, int x1, void* block, const GateEpilogue&)
+//   msb_gated_rows (const BConv2dArgs&, int row_begin, int row_end, void* block, const GateEpilogue&): the
+//                same over whole rows, pixel after pixel in block, masks and output
+//   count_open   (const uint16_t* masks, int count) -> open gates among count masks (kFusedGates only)
 //   msb          (const BConv2dArgs&, int b, int oy, int x0, int x1, void* block): bconv2d run_segment
 //   gates        (const int32_t* dm, int npix, int oc, const int32_t* thr, uint16_t* masks) -> open count
 //   compact      (const uint16_t* masks, int oc, int32_t* list) -> count; list has room for oc + 16 and is
@@ -251,7 +271,7 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
   BConv2dArgs lsb = msb;
   lsb.src = a.src_lsb;
 
-  alignas(64) int32_t dm[kScratchInts];
+  alignas(64) int32_t dm[kMsbInts];
   alignas(64) int32_t dl[kScratchInts];
   alignas(64) Word wins[kMaxWindowWords];
   alignas(64) int32_t lists[kChunkInts];
@@ -270,64 +290,32 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
   int64_t open_total = 0;
   bool prefer_dense = false;  // the last segment's choice (two-plane traits: decides the next segment's path)
 
-  // Output pixels [x0, x1) of row (b, oy).
-  auto segment = [&](int b, int oy, int x0, int x1) {
+  // Steps 3-4 for pixels [x0, x1) of row (b, oy), after the MSB pass: their D_msb at dmr, masks at mkr,
+  // outputs at dst, `open` gates open among them.
+  auto lsb_row = [&](int b, int oy, int x0, int x1, const int32_t* dmr, const uint16_t* mkr, char* dst,
+                     int open) {
     const int n = x1 - x0;
-    char* dst = static_cast<char*>(a.dst) + ((static_cast<ptrdiff_t>(b) * oh + oy) * ow + x0) * px_bytes;
-    if constexpr (Traits::kTwoPlane) {
-      // Both planes in one conv tile, straight to the output, when this segment is expected dense: forced,
-      // or (auto) the previous segment of this call chose the dense pass (densities vary slowly along a row).
-      if (a.lsb_pass == LsbPass::kDense || (a.lsb_pass == LsbPass::kAuto && prefer_dense)) {
-        bconv2d_detail::GateEpilogue ge;
-        ge.threshold = a.gate_threshold;
-        ge.out = a.out;
-        ge.dst = dst;
-        ge.dst_px = px_bytes;
-        int64_t opened = 0;
-        Traits::two_plane(msb, a.src_lsb, b, oy, x0, x1, ge, &opened);
-        open_total += opened;
-        // Pixels with an open gate are not counted here: estimate them as if the gates were independent.
-        const double d = static_cast<double>(opened) / (static_cast<double>(n) * oc);
-        const int pending_est = static_cast<int>(n * (1.0 - std::pow(1.0 - d, oc)));
-        prefer_dense = prefer_two_plane(n, pending_est, static_cast<int>(opened), lay.k, oc);
-        return;
-      }
-    }
-    int open = 0;
-    if constexpr (Traits::kFusedGates) {
-      // The MSB kernel also compares the gates and finishes the pixels whose gates are all closed.
-      bconv2d_detail::GateEpilogue ge;
-      ge.threshold = a.gate_threshold;
-      ge.out = a.out;
-      ge.dst = dst;
-      ge.dst_px = px_bytes;
-      ge.masks = masks;
-      Traits::msb_gated(msb, b, oy, x0, x1, dm, ge);
-      for (int i = 0; i < n * nv; ++i) open += std::popcount(static_cast<unsigned>(masks[i]));
-    } else {
-      Traits::msb(msb, b, oy, x0, x1, dm);
-      open = Traits::gates(dm, n, oc, a.gate_threshold, masks);
-    }
-    open_total += open;
     const TapRange rows = valid_taps(oy, g.sh, g.ph, g.kh, g.ih);
     const Word* src_image = a.src_lsb + static_cast<ptrdiff_t>(b) * g.ih * src_row;
-    int npending = 0;
+    int npending = 0, vectors = 0;
     for (int p = 0; p < n; ++p) {
+      int nz = 0;
+      for (int v = 0; v < nv; ++v) nz += mkr[p * nv + v] != 0;
+      vectors += nz;
       if constexpr (Traits::kFusedGates) {
-        unsigned any = 0;
-        for (int v = 0; v < nv; ++v) any |= masks[p * nv + v];
-        if (any == 0) continue;  // written by the MSB kernel
+        if (nz == 0) continue;  // written by the MSB kernel
       }
       pending[npending++] = p;
     }
-    prefer_dense = prefer_two_plane(n, npending, open, lay.k, oc);
+    const LsbWork work{n, npending, vectors, open};
+    prefer_dense = prefer_two_plane(work, lay.k, oc);
     if (npending == 0) return;
-    const bool dense = use_dense(a.lsb_pass, n, npending, open, lay.k, oc);
+    const bool dense = use_dense(a.lsb_pass, work, lay.k, oc);
     if (dense) Traits::msb(lsb, b, oy, x0, x1, dl);
     auto pixel_out = [&](int p) {
       PixelOut px{};
-      px.dmsb = dm + static_cast<size_t>(p) * oc;
-      px.masks = masks + p * nv;
+      px.dmsb = dmr + static_cast<size_t>(p) * oc;
+      px.masks = mkr + p * nv;
       px.dst = dst + static_cast<ptrdiff_t>(p) * px_bytes;
       px.skip_closed = Traits::kFusedGates;
       return px;
@@ -379,12 +367,83 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
     }
   };
 
+  // Output pixels [x0, x1) of rows [oy, oy + nrows) of image b (nrows > 1: whole rows, fused gates only).
+  auto segment = [&](int b, int oy, int nrows, int x0, int x1) {
+    const int n = x1 - x0;
+    char* dst = static_cast<char*>(a.dst) + ((static_cast<ptrdiff_t>(b) * oh + oy) * ow + x0) * px_bytes;
+    const ptrdiff_t row_bytes = static_cast<ptrdiff_t>(n) * px_bytes;
+    if constexpr (Traits::kTwoPlane) {
+      // Both planes in one conv tile, straight to the output, when this segment is expected dense: forced,
+      // or (auto) the previous segment of this call chose the dense pass (densities vary slowly along a row).
+      if (a.lsb_pass == LsbPass::kDense || (a.lsb_pass == LsbPass::kAuto && prefer_dense)) {
+        for (int r = 0; r < nrows; ++r) {
+          bconv2d_detail::GateEpilogue ge;
+          ge.threshold = a.gate_threshold;
+          ge.out = a.out;
+          ge.dst = dst + r * row_bytes;
+          ge.dst_px = px_bytes;
+          int64_t opened = 0;
+          Traits::two_plane(msb, a.src_lsb, b, oy + r, x0, x1, ge, &opened);
+          open_total += opened;
+          // Pixels with an open gate are not counted here: estimate them as if the gates were independent.
+          const double d = static_cast<double>(opened) / (static_cast<double>(n) * oc);
+          const LsbWork est{n, static_cast<int>(n * (1.0 - std::pow(1.0 - d, oc))),
+                            static_cast<int>(n * nv * (1.0 - std::pow(1.0 - d, std::min(oc, 16)))),
+                            static_cast<int>(opened)};
+          prefer_dense = prefer_two_plane(est, lay.k, oc);
+        }
+        return;
+      }
+    }
+    if constexpr (Traits::kFusedGates) {
+      // The MSB kernel also compares the gates and finishes the pixels whose gates are all closed.
+      bconv2d_detail::GateEpilogue ge;
+      ge.threshold = a.gate_threshold;
+      ge.out = a.out;
+      ge.dst = dst;
+      ge.dst_px = px_bytes;
+      ge.masks = masks;
+      if (nrows == 1) {
+        Traits::msb_gated(msb, b, oy, x0, x1, dm, ge);
+      } else {
+        Traits::msb_gated_rows(msb, b * oh + oy, b * oh + oy + nrows, dm, ge);
+      }
+      const int open = Traits::count_open(masks, nrows * n * nv);
+      open_total += open;
+      if (open == 0) {  // the MSB kernel wrote every output
+        prefer_dense = false;
+        return;
+      }
+      for (int r = 0; r < nrows; ++r) {
+        const uint16_t* mr = masks + static_cast<ptrdiff_t>(r) * n * nv;
+        lsb_row(b, oy + r, x0, x1, dm + static_cast<ptrdiff_t>(r) * n * oc, mr, dst + r * row_bytes,
+                nrows == 1 ? open : Traits::count_open(mr, n * nv));
+      }
+    } else {
+      Traits::msb(msb, b, oy, x0, x1, dm);
+      const int open = Traits::gates(dm, n, oc, a.gate_threshold, masks);
+      open_total += open;
+      lsb_row(b, oy, x0, x1, dm, masks, dst, open);
+    }
+  };
+
   if (pointwise) {
     const int p1 = row_end * a.g.ow();
-    for (int x0 = row_begin * a.g.ow(); x0 < p1; x0 += seg) segment(0, 0, x0, std::min(x0 + seg, p1));
+    for (int x0 = row_begin * a.g.ow(); x0 < p1; x0 += seg) segment(0, 0, 1, x0, std::min(x0 + seg, p1));
+  } else if (Traits::kFusedGates && ow <= seg) {
+    // Several whole rows (of one image) per MSB pass: one set-up of the conv's channel groups per segment.
+    const int per = std::max(1, std::min(kMsbInts / oc, kMaxRowPixels) / ow);
+    // The call's first segment is one row: it decides (prefer_dense) how the next ones start, and at high
+    // densities a several-row gated pass would cost more than the two-plane pass.
+    for (int row = row_begin; row < row_end;) {
+      const int b = row / oh, oy = row % oh;
+      const int nrows = row == row_begin ? 1 : std::min({per, row_end - row, oh - oy});
+      segment(b, oy, nrows, 0, ow);
+      row += nrows;
+    }
   } else {
     for (int row = row_begin; row < row_end; ++row) {
-      for (int x0 = 0; x0 < ow; x0 += seg) segment(row / oh, row % oh, x0, std::min(x0 + seg, ow));
+      for (int x0 = 0; x0 < ow; x0 += seg) segment(row / oh, row % oh, 1, x0, std::min(x0 + seg, ow));
     }
   }
   if (a.open_count != nullptr) *a.open_count += open_total;
@@ -399,6 +458,8 @@ struct ScalarTraits {
   static void two_plane(const BConv2dArgs&, const Word*, int, int, int, int,
                         const bconv2d_detail::GateEpilogue&, int64_t*) {}
   static void msb_gated(const BConv2dArgs&, int, int, int, int, void*, const bconv2d_detail::GateEpilogue&) {}
+  static void msb_gated_rows(const BConv2dArgs&, int, int, void*, const bconv2d_detail::GateEpilogue&) {}
+  static int count_open(const uint16_t*, int) { return 0; }
   static void msb(const BConv2dArgs& a, int b, int oy, int x0, int x1, void* block) {
     Segment(a, b, oy, x0, x1, 0, a.g.oc, block);
   }
