@@ -62,6 +62,13 @@ struct SessionOptions {
   std::string max_isa;              // "", "portable", "avx2" or "avx512": cap the kernel ISA ("" = best)
   bool keep_intermediates = false;  // give every tensor its own memory so tensor() can read any of them
   bool profile = false;             // time every op on each run()
+  // Run chains of float elementwise ops (BN affine, PReLU family, add, SE scale, activation), and the
+  // SignQuant / Quant2Bit that packs their result, as one pass (docs/ARCHITECTURE.md, "Operator fusion").
+  // Bit-identical to running the ops one by one. Off when keep_intermediates is set, or when the
+  // environment has BNNKIT_FUSE=0. A fused chain's values between its ops are never stored: tensor() refuses
+  // them. profile() gives the chain's time to its first op, whose kernel reads "<variant> +N fused"; the
+  // other ops of the chain show kernel "fused" and no time.
+  bool fuse = true;
   // Limits for models from untrusted sources (0 = none): planning fails with an Error instead of allocating
   // or running a model that needs more activation memory (the arena, bytes) or more multiply-accumulates per
   // run() than this.

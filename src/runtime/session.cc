@@ -5,6 +5,9 @@
 // inputs from the start, graph outputs to the end). Tensors are placed in one 64-byte-aligned arena, largest
 // first, each at the lowest offset that overlaps no already-placed tensor whose lifetime overlaps its own
 // (the greedy-by-size plan TFLite's arena planner uses). Constants stay in the model's buffers.
+//
+// Fusion (runtime/fusion.h). Chains of elementwise ops run as one node, placed at the chain's last float
+// op: lifetimes are counted in those run positions, and the values inside a chain get no memory.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -15,6 +18,7 @@
 
 #include "bnnkit/bnnkit.h"
 #include "kernels/common/cpu_features.h"
+#include "runtime/fusion.h"
 #include "runtime/infer.h"
 #include "runtime/ops.h"
 #include "runtime/thread_pool.h"
@@ -44,7 +48,9 @@ struct Session::Impl {
   Model model;
   SessionOptions opts;
   std::vector<runtime::TensorSlot> slots;  // one per graph tensor
-  std::vector<Node> nodes;                 // one per op
+  std::vector<Node> nodes;  // one per op (a fused chain's node at its first op, empty ones after)
+  std::vector<int> exec;    // node indices in run order (a fused chain runs at its last op)
+  runtime::FusionPlan fusion;
   std::unique_ptr<uint8_t, FreeDeleter> arena;
   size_t arena_bytes = 0;
   std::unique_ptr<runtime::ThreadPool> pool;
@@ -114,13 +120,31 @@ void Session::Impl::plan() {
       throw Error("model needs " + std::to_string(macs) + " multiply-accumulates per run at batch " +
                   std::to_string(opts.batch) + " (max_macs is " + std::to_string(opts.max_macs) + ")");
   }
+  // Fusion before memory: fused-away values get no memory, and a chain's inputs live until it runs.
+  fusion = runtime::plan_fusion(g, opts.fuse && !opts.keep_intermediates && runtime::fusion_allowed_by_env());
   plan_memory();
 
   pool = std::make_unique<runtime::ThreadPool>(threads);
   nodes.reserve(g.ops.size());
+  exec.clear();
   prof.clear();
-  for (const OpDef& op : g.ops) {
-    nodes.push_back(runtime::make_node(op, slots, isa));
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    const OpDef& op = g.ops[i];
+    const int chain = fusion.chain_of[i];
+    if (chain < 0) {
+      nodes.push_back(runtime::make_node(op, slots, isa));
+      exec.push_back(static_cast<int>(i));
+    } else {
+      const runtime::FusedChain& c = fusion.chains[chain];
+      if (c.head() == static_cast<int>(i)) {
+        nodes.push_back(runtime::make_fused_node(g, c, slots, isa));
+      } else {
+        Node member;
+        member.kernel = "fused";
+        nodes.push_back(std::move(member));
+      }
+      if (c.anchor() == static_cast<int>(i)) exec.push_back(c.head());
+    }
     Node& n = nodes.back();
     std::vector<const TensorSpec*> ins;
     for (int t : op.inputs) ins.push_back(t < 0 ? nullptr : &slots[t].spec);
@@ -147,15 +171,18 @@ void Session::Impl::plan_memory() {
   // Graph inputs and outputs are live for the whole run: a caller may run() again on the same inputs, and
   // reads outputs after it.
   for (int t : g.inputs) first[t] = -1, last[t] = nops;
+  // Ops are placed where they run (a fused chain's ops and packer at its last float op).
   for (int i = 0; i < nops; ++i) {
-    for (int t : g.ops[i].outputs) first[t] = i, last[t] = std::max(last[t], i);
+    const int at = fusion.step(i);
+    for (int t : g.ops[i].outputs) first[t] = at, last[t] = std::max(last[t], at);
     for (int t : g.ops[i].inputs)
-      if (t >= 0) last[t] = std::max(last[t], i);
+      if (t >= 0) last[t] = std::max(last[t], at);
   }
   for (int t : g.outputs) last[t] = nops;
   std::vector<Life> lives;
   for (size_t t = 0; t < slots.size(); ++t) {
-    if (slots[t].spec.constant || last[t] == -2) continue;  // constants, and tensors nothing writes nor reads
+    // Constants, tensors nothing writes nor reads, and values a fused chain keeps in its tile.
+    if (slots[t].spec.constant || last[t] == -2 || fusion.fused_away[t]) continue;
     int l_first = first[t], l_last = last[t];
     if (opts.keep_intermediates) l_first = -1, l_last = nops;  // everything alive all the time: no reuse
     lives.push_back({static_cast<int>(t), l_first, l_last, align_up(slots[t].bytes + kSlackBytes)});
@@ -266,15 +293,21 @@ std::span<const int32_t> Session::output_i32(int index) const {
 }
 
 TensorView Session::tensor(const std::string& name) const {
-  for (const auto& s : impl_->slots)
-    if (s.name == name) return view_of(s);
+  for (size_t t = 0; t < impl_->slots.size(); ++t) {
+    const auto& s = impl_->slots[t];
+    if (s.name != name) continue;
+    if (impl_->fusion.fused_away[t])
+      throw Error("tensor '" + name +
+                  "' is inside a fused chain and never stored (set keep_intermediates or fuse = false)");
+    return view_of(s);
+  }
   throw Error("no tensor named '" + name + "' in the model");
 }
 
 void Session::run() {
   Impl& m = *impl_;
   const int threads = m.pool->size();
-  for (size_t i = 0; i < m.nodes.size(); ++i) {
+  for (const int i : m.exec) {
     Node& n = m.nodes[i];
     const auto t0 =
         m.opts.profile ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
@@ -309,12 +342,12 @@ void Session::run() {
     OpProfile& p = m.prof[i];
     if (m.opts.profile)
       p.total_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    p.runs += 1;
     if (n.gated) {
       for (int64_t c : n.gate_counts) p.gate_open += c;
       p.gate_outputs += n.gate_outputs;
     }
   }
+  for (OpProfile& p : m.prof) p.runs += 1;  // fused ops ran too, inside their chain's node
 }
 
 std::vector<OpProfile> Session::profile() const {
@@ -343,7 +376,11 @@ std::string Session::describe() const {
     for (size_t k = 0; k < op.outputs.size(); ++k)
       s << (k ? ", " : "") << dtype_name(impl_->slots[op.outputs[k]].spec.dtype) << " "
         << runtime::shape_str(impl_->slots[op.outputs[k]].spec.shape);
-    s << "  [" << impl_->nodes[i].kernel << "]";
+    s << "  [" << impl_->nodes[i].kernel;
+    if (const int c = impl_->fusion.chain_of[i];
+        c >= 0 && impl_->fusion.chains[c].head() != static_cast<int>(i))
+      s << " into " << g.ops[impl_->fusion.chains[c].head()].name;
+    s << "]";
     if (!impl_->nodes[i].rejected.empty()) s << "  (" << impl_->nodes[i].rejected << ")";
     s << "\n";
   }

@@ -1,0 +1,125 @@
+// The fused chain's float steps on one vector held in a register (avx512_16.cc, avx2_8.cc), over the vector
+// traits of elementwise/simd.h. Each step is its single op's lane expression from elementwise/simd_impl.h,
+// operation for operation (same operands, same order, an ordered compare and a lane select for each
+// branch, no contraction), so the value after every step is the single op's output bit for bit
+// (fused_variants_test.cc checks every variant against the ops run one by one).
+//
+// In an anonymous namespace: compiled once per ISA (see elementwise/simd.h).
+#pragma once
+
+#include "kernels/elementwise/simd.h"
+#include "kernels/fused/chain_impl.h"
+
+namespace bnnkit::kernels {
+namespace {
+
+// Step `st` on x[0..R), the values at channels [c, c + lanes) of R consecutive rows, the first at flat
+// offset `row`, `stride` floats apart, all in the image whose scale row (kScaleChannels) is at flat offset
+// `image`. Per-channel parameters are loaded once for the R rows; the R values stay in registers (always
+// inlined, with R a constant, so the array is never in memory).
+template <class V, int R, class M>
+[[gnu::always_inline]] inline void step_rows(const FusedStep& st, typename V::Reg (&x)[R], int64_t c,
+                                             int64_t row, int64_t stride, int64_t image, M m) {
+  const auto zero = V::set1(0.0f);
+  switch (st.op) {
+    case FusedOp::kAffine: {  // affine_simd
+      const auto scale = V::load(st.p[0] + c, m), bias = V::load(st.p[1] + c, m);
+      for (int j = 0; j < R; ++j) x[j] = V::add(V::mul(x[j], scale), bias);
+      return;
+    }
+    case FusedOp::kPRelu: {  // prelu_simd
+      const auto slope = V::load(st.p[0] + c, m);
+      for (int j = 0; j < R; ++j) x[j] = V::select(V::ge(x[j], zero), x[j], V::mul(x[j], slope));
+      return;
+    }
+    case FusedOp::kRPRelu: {  // rprelu_simd
+      const auto gamma = V::load(st.p[0] + c, m), slope = V::load(st.p[1] + c, m),
+                 zeta = V::load(st.p[2] + c, m);
+      for (int j = 0; j < R; ++j) {
+        const auto t = V::sub(x[j], gamma);
+        const auto u = V::select(V::ge(t, zero), t, V::mul(t, slope));
+        x[j] = V::add(u, zeta);
+      }
+      return;
+    }
+    case FusedOp::kDPRelu: {  // dprelu_simd
+      const auto beta = V::load(st.p[0] + c, m), eta_pos = V::load(st.p[1] + c, m),
+                 eta_neg = V::load(st.p[2] + c, m), gamma = V::load(st.p[3] + c, m);
+      for (int j = 0; j < R; ++j) {
+        const auto t = V::sub(x[j], beta);
+        const auto eta = V::select(V::ge(t, zero), eta_pos, eta_neg);
+        x[j] = V::sub(V::mul(eta, t), gamma);
+      }
+      return;
+    }
+    case FusedOp::kActivation: {  // activation_simd
+      const auto three = V::set1(3.0f), six = V::set1(6.0f);
+      switch (st.activation) {
+        case Activation::kRelu:
+          for (int j = 0; j < R; ++j) x[j] = V::select(V::lt(x[j], zero), zero, x[j]);
+          return;
+        case Activation::kRelu6:
+          for (int j = 0; j < R; ++j)
+            x[j] = V::select(V::lt(x[j], zero), zero, V::select(V::gt(x[j], six), six, x[j]));
+          return;
+        case Activation::kHardSigmoid:
+          for (int j = 0; j < R; ++j) {
+            auto t = V::add(x[j], three);
+            t = V::select(V::lt(t, zero), zero, t);
+            t = V::select(V::gt(t, six), six, t);
+            x[j] = V::div(t, six);
+          }
+          return;
+        case Activation::kIdentity:
+          return;
+      }
+      return;
+    }
+    case FusedOp::kAdd: {  // add_simd, in the graph's operand order
+      const float* other = st.other + row + c;
+      if (st.value_second) {
+        for (int j = 0; j < R; ++j) x[j] = V::add(V::load(other + j * stride, m), x[j]);
+      } else {
+        for (int j = 0; j < R; ++j) x[j] = V::add(x[j], V::load(other + j * stride, m));
+      }
+      return;
+    }
+    case FusedOp::kScaleChannels: {  // scale_channels_simd
+      const auto scale = V::load(st.other + image + c, m);
+      for (int j = 0; j < R; ++j) x[j] = V::mul(x[j], scale);
+      return;
+    }
+  }
+}
+
+// Rows [r, r + R) of tile t through every step, one channel vector at a time; the last values go to `out`
+// (the tile's first element, rows t.width apart).
+template <class V, int R>
+void vector_rows(const FusedChainArgs& a, const Tile& t, int64_t r, float* out) {
+  const int64_t ch = a.channels, row = (t.r0 + r) * ch, image = ((t.r0 + r) / a.pixels) * ch;
+  const float* src = a.src + row;
+  for_blocks<V>(t.width, [&](int64_t i, auto m) {
+    const int64_t c = t.c0 + i;
+    typename V::Reg x[R];
+    for (int j = 0; j < R; ++j) x[j] = V::load(src + j * ch + c, m);
+    for (int s = 0; s < a.steps; ++s) step_rows<V, R>(a.step[s], x, c, row, ch, image, m);
+    for (int j = 0; j < R; ++j) V::store(out + (r + j) * t.width + i, x[j], m);
+  });
+}
+
+// The float steps of tile t, 8 rows per channel vector (4 with AVX2's 16 registers), then 4, 2, 1; returns
+// where the last value is. A tile that holds a scale step lies in one image, so the rows share a scale row.
+template <class V>
+const float* vector_tile(const FusedChainArgs& a, const Tile& t, float* tile) {
+  constexpr int kRows = V::kLanes >= 16 ? 8 : 4;
+  float* out = a.dst != nullptr ? a.dst + t.offset(a.channels) : tile;
+  int64_t r = 0;
+  for (; r + kRows <= t.rows; r += kRows) vector_rows<V, kRows>(a, t, r, out);
+  if (r + 4 <= t.rows) vector_rows<V, 4>(a, t, r, out), r += 4;
+  if (r + 2 <= t.rows) vector_rows<V, 2>(a, t, r, out), r += 2;
+  if (r < t.rows) vector_rows<V, 1>(a, t, r, out);
+  return out;
+}
+
+}  // namespace
+}  // namespace bnnkit::kernels
