@@ -203,8 +203,11 @@ void check_keys(const Validator& v, const Json& obj, const std::string& path, st
 
 constexpr const char* kOptimizers[] = {"adam", "sgd"};
 constexpr const char* kSchedules[] = {"linear", "step", "constant"};
-constexpr const char* kModelTypes[] = {"resnet20_bnn", "resnet20_fp", "mlp_bnn", "pokebnn"};
-constexpr unsigned kBnn = 1, kFp = 2, kMlp = 4, kPoke = 8, kAll = 15;
+constexpr const char* kModelTypes[] = {"resnet20_bnn", "resnet20_fp", "mlp_bnn", "pokebnn",
+                                       "fracbnn_reactnet"};
+// kBnn covers both FracBNN topologies (resnet20_bnn and fracbnn_reactnet); kRn20 / kReact what only one
+// takes.
+constexpr unsigned kRn20 = 1, kFp = 2, kMlp = 4, kPoke = 8, kReact = 16, kBnn = kRn20 | kReact, kAll = 31;
 constexpr const char* kInputs[] = {"thermometer", "real"};
 constexpr const char* kActivations[] = {"frac", "quant2", "sign"};
 constexpr const char* kPaddings[] = {"zero", "one"};
@@ -293,13 +296,25 @@ const Key kModelKeys[] = {
      [](const V& v, const Json& j, const P& p) {
        v.each(j, p, 1, 16, [&](const Json& e, const P& ep) { v.integer(e, ep, 1, 4096); });
      },
-     kBnn | kFp},
-    {"blocks", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 0, 64); }, kBnn | kFp},
+     kRn20 | kFp},
+    {"blocks", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 0, 64); }, kRn20 | kFp},
+    {"stem_width", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 1, 4096); }, kReact},
+    {"stem_stride", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 1, 2); }, kReact},
+    {"block_widths",
+     [](const V& v, const Json& j, const P& p) {
+       v.each(j, p, 1, 64, [&](const Json& e, const P& ep) { v.integer(e, ep, 1, 8192); });
+     },
+     kReact},
+    {"block_strides",
+     [](const V& v, const Json& j, const P& p) {
+       v.each(j, p, 1, 64, [&](const Json& e, const P& ep) { v.integer(e, ep, 1, 2); });
+     },
+     kReact},
     {"input_mean", [](const V& v, const Json& j, const P& p) { per_channel(v, j, p, false); },
-     kBnn | kFp | kPoke},
+     kRn20 | kFp | kPoke},
     {"input_std", [](const V& v, const Json& j, const P& p) { per_channel(v, j, p, true); },
-     kBnn | kFp | kPoke},
-    {"input", [](const V& v, const Json& j, const P& p) { v.choice(j, p, kInputs); }, kBnn},
+     kRn20 | kFp | kPoke},
+    {"input", [](const V& v, const Json& j, const P& p) { v.choice(j, p, kInputs); }, kRn20},
     {"activation", [](const V& v, const Json& j, const P& p) { v.choice(j, p, kActivations); }, kBnn},
     {"padding", [](const V& v, const Json& j, const P& p) { v.choice(j, p, kPaddings); }, kBnn},
     {"theta_init", [](const V& v, const Json& j, const P& p) { v.number(j, p, -kInf, kInf); }, kBnn},
@@ -364,7 +379,9 @@ void check_model(const V& v, const Json& model, const P& path, unsigned bit) {
 
 void require_type(const V& v, unsigned bit, const P& path) {
   if (bit == 0)
-    v.fail(path + ".type is missing (\"resnet20_bnn\", \"resnet20_fp\", \"mlp_bnn\" or \"pokebnn\")");
+    v.fail(path +
+           ".type is missing (\"resnet20_bnn\", \"resnet20_fp\", \"mlp_bnn\", \"pokebnn\" or "
+           "\"fracbnn_reactnet\")");
 }
 
 void check_stages(const V& v, const Json& stages, const Json& base_model, unsigned base_type) {

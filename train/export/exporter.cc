@@ -104,9 +104,10 @@ int export_unit(Exporter& e, BnnBlockImpl& blk, int i, int x, int shortcut, cons
   GraphBuilder& b = e.b_;
   const auto& o = blk.opt[i];
   const std::string name = prefix + ".conv" + std::to_string(i + 1);
-  const ConvAttrs attrs = conv3(o.stride);
+  const int k = static_cast<int>(o.kernel), s = static_cast<int>(o.stride);
+  const ConvAttrs attrs{k, k, s, s, k / 2, k / 2};
   const Padding pad = to_padding(o.padding);
-  const int32_t k_max = static_cast<int32_t>(o.in * 9);
+  const int32_t k_max = static_cast<int32_t>(o.in * k * k);
   const FloatStage st = e.float_stage(prefix + ".bn" + std::to_string(i + 1) + "a", blk.bn_a[i],
                                       blk.bconv[i] ? blk.bconv[i]->alpha() : torch::Tensor());
   int y = -1;
@@ -172,8 +173,9 @@ int export_resnet_bnn(Exporter& e, ResNet20BnnImpl& m) {
     const int w = e.conv_bits("stem.weight", m.stem->weight);
     const auto st = e.float_stage("stem_bn", m.stem_bn, m.stem->alpha());
     const Padding pad = to_padding(m.stem->options.padding_mode());
-    x = b.bconv2d(t, w, conv3(1), pad, st, "stem");
-    if (e.o_.int32_taps) e.tap(b.bconv2d(t, w, conv3(1), pad, Int32Stage{}, "stem.int32"), "stem");
+    x = b.bconv2d(t, w, conv3(m.stem_stride), pad, st, "stem");
+    if (e.o_.int32_taps)
+      e.tap(b.bconv2d(t, w, conv3(m.stem_stride), pad, Int32Stage{}, "stem.int32"), "stem");
   } else {
     const int img = input_image(b, chw, true);
     const auto& w = m.stem_fp->weight;
@@ -188,6 +190,16 @@ int export_resnet_bnn(Exporter& e, ResNet20BnnImpl& m) {
   for (size_t i = 0; i < m.blocks.size(); ++i) {
     auto& blk = *m.blocks[i];
     const std::string& p = m.block_names[i];
+    if (m.reactnet) {  // 4-bit shortcuts, pooled / duplicated after the quantiser (ResNet20BnnImpl::forward)
+      const UniformQuant& q = kShortcutQuant;
+      int sc1 = b.quant_uniform(x, q.bits, q.lo, q.hi, p + ".sc1.quant");
+      if (blk.opt[0].stride == 2) sc1 = b.avg_pool(sc1, ConvAttrs{2, 2, 2, 2, 0, 0}, true, p + ".sc1.pool");
+      const int y = export_unit(e, blk, 0, x, sc1, p);
+      int sc2 = b.quant_uniform(y, q.bits, q.lo, q.hi, p + ".sc2.quant");
+      if (blk.opt[1].out == 2 * blk.opt[1].in) sc2 = b.channel_dup(sc2, 2, p + ".sc2.dup");
+      x = export_unit(e, blk, 1, y, sc2, p);
+      continue;
+    }
     const int sc = export_shortcut(b, blk.opt[0], x, p);
     const int y = export_unit(e, blk, 0, x, sc, p);
     x = export_unit(e, blk, 1, y, y, p);

@@ -17,7 +17,7 @@ ParityReport check_parity(const std::string& checkpoint, const std::string& mode
   Checkpoint c = load_checkpoint(checkpoint);
   const Model model = Model::load(model_path);
   const Dataset test = load_split(data_dir, false).head(limit);
-  const auto* rn = dynamic_cast<const ResNet20BnnImpl*>(c.model.get());
+  const auto fconvs = c.model->fractional_convs();
   const bool float_input = model.inputs().at(0).dtype == DType::kFloat32;
   const int64_t batch = std::min<int64_t>(250, test.size());
   Session s(model, SessionOptions{.threads = threads, .batch = static_cast<int>(batch)});
@@ -41,26 +41,18 @@ ParityReport check_parity(const std::string& checkpoint, const std::string& mode
     engine_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     // Per fractional conv: the trainer's open gates of this batch (its gate mean times the outputs, exact:
     // an integer count below 2^24 divided and multiplied back) against the engine's counters.
-    if (rn != nullptr) {
-      const auto prof = s.profile();
-      size_t k = 0;
-      for (size_t bi = 0; bi < rn->blocks.size(); ++bi) {
-        for (int j = 0; j < 2; ++j) {
-          if (!rn->blocks[bi]->fconv[j]) continue;
-          const std::string name = rn->block_names[bi] + ".conv" + std::to_string(j + 1);
-          auto it =
-              std::find_if(prof.begin(), prof.end(), [&](const OpProfile& p) { return p.name == name; });
-          if (it == prof.end())
-            throw std::runtime_error("parity: the model has no fractional conv '" + name + "'");
-          if (r.layers.size() <= k) r.layers.push_back({name});
-          auto& l = r.layers[k++];
-          const int64_t batch_outputs = it->gate_outputs - l.outputs;
-          l.trainer_open +=
-              std::llround(rn->blocks[bi]->fconv[j]->last_density * static_cast<double>(batch_outputs));
-          l.engine_open = it->gate_open;
-          l.outputs = it->gate_outputs;
-        }
-      }
+    const auto prof = s.profile();
+    size_t k = 0;
+    for (const auto& [name, conv] : fconvs) {
+      auto it = std::find_if(prof.begin(), prof.end(), [&](const OpProfile& p) { return p.name == name; });
+      if (it == prof.end())
+        throw std::runtime_error("parity: the model has no fractional conv '" + name + "'");
+      if (r.layers.size() <= k) r.layers.push_back({name});
+      auto& l = r.layers[k++];
+      const int64_t batch_outputs = it->gate_outputs - l.outputs;
+      l.trainer_open += std::llround(conv->last_density * static_cast<double>(batch_outputs));
+      l.engine_open = it->gate_open;
+      l.outputs = it->gate_outputs;
     }
     const auto out = s.output_f32(0);
     const auto el = torch::from_blob(const_cast<float*>(out.data()), logits.sizes(), torch::kFloat32).clone();

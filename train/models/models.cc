@@ -86,9 +86,9 @@ BnnBlockImpl::BnnBlockImpl(const BlockConvOptions& c1, const BlockConvOptions& c
     const auto& o = opt[i];
     const std::string k = std::to_string(i + 1);
     if (o.act == ActMode::kFrac) {
-      fconv[i] = register_module("conv" + k, FracConv2d(FracConv2dOptions(o.in, o.out, 3)
+      fconv[i] = register_module("conv" + k, FracConv2d(FracConv2dOptions(o.in, o.out, o.kernel)
                                                             .stride(o.stride)
-                                                            .padding(1)
+                                                            .padding(o.kernel / 2)
                                                             .padding_mode(o.padding)
                                                             .theta_init(o.theta_init)
                                                             .alpha(o.gate_alpha)
@@ -96,9 +96,9 @@ BnnBlockImpl::BnnBlockImpl(const BlockConvOptions& c1, const BlockConvOptions& c
                                                             .weight_clip(o.weight_clip)
                                                             .latent_clip(o.latent_clip)));
     } else {
-      bconv[i] = register_module("conv" + k, BinaryConv2d(BinaryConv2dOptions(o.in, o.out, 3)
+      bconv[i] = register_module("conv" + k, BinaryConv2d(BinaryConv2dOptions(o.in, o.out, o.kernel)
                                                               .stride(o.stride)
-                                                              .padding(1)
+                                                              .padding(o.kernel / 2)
                                                               .padding_mode(o.padding)
                                                               .binary_weights(o.binary_weights)
                                                               .weight_clip(o.weight_clip)
@@ -157,7 +157,21 @@ torch::Tensor BnnBlockImpl::forward(const torch::Tensor& x, Taps* taps, const st
 ResNet20BnnImpl::ResNet20BnnImpl(const Json& c) : cfg(c) {
   const auto shape = input_shape(cfg);
   const int64_t ch = shape[0];
-  const auto widths = cfg.value("widths", std::vector<int64_t>{16, 32, 64});
+  reactnet = cfg.value("type", std::string()) == "fracbnn_reactnet";
+  if (reactnet) {
+    block_widths = cfg.value("block_widths", std::vector<int64_t>{64, 128, 128, 256, 256, 512, 512, 512, 512,
+                                                                  512, 512, 1024, 1024});
+    block_strides = cfg.value("block_strides", std::vector<int64_t>{1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1});
+    stem_stride = cfg.value("stem_stride", int64_t{2});
+    if (block_widths.size() != block_strides.size())
+      throw std::invalid_argument(
+          "fracbnn_reactnet: model.block_widths and model.block_strides must have the "
+          "same length");
+    if (cfg.value("input", std::string("thermometer")) != "thermometer")
+      throw std::invalid_argument("fracbnn_reactnet: the input must be \"thermometer\"");
+  }
+  const auto widths = reactnet ? std::vector<int64_t>{cfg.value("stem_width", int64_t{32})}
+                               : cfg.value("widths", std::vector<int64_t>{16, 32, 64});
   const int64_t per_stage = cfg.value("blocks", int64_t{3});
   const std::string input = cfg.value("input", std::string("thermometer"));
   BlockConvOptions base;
@@ -179,6 +193,7 @@ ResNet20BnnImpl::ResNet20BnnImpl(const Json& c) : cfg(c) {
     levels = cfg.value("levels", int64_t{32});
     thermo = register_module("thermometer", Thermometer(ThermometerOptions().levels(levels)));
     stem = register_module("stem", BinaryConv2d(BinaryConv2dOptions(ch * levels, widths[0], 3)
+                                                    .stride(stem_stride)
                                                     .padding(1)
                                                     .padding_mode(base.padding)
                                                     .binary_weights(base.binary_weights)
@@ -195,7 +210,23 @@ ResNet20BnnImpl::ResNet20BnnImpl(const Json& c) : cfg(c) {
   }
   stem_bn = register_module("stem_bn", BatchNorm(widths[0]));
   int64_t in = widths[0];
-  for (size_t s = 0; s < widths.size(); ++s) {
+  for (size_t i = 0; reactnet && i < block_widths.size(); ++i) {
+    BlockConvOptions c1 = base, c2 = base;
+    c1.in = c1.out = c2.in = in;
+    c1.stride = block_strides[i];
+    c2.out = block_widths[i];
+    c2.kernel = 1;
+    if (c1.stride != 1 && c1.stride != 2)
+      throw std::invalid_argument("fracbnn_reactnet: strides must be 1 or 2");
+    if (c2.out != in && c2.out != 2 * in)
+      throw std::invalid_argument("fracbnn_reactnet: each block keeps or doubles the channels (block " +
+                                  std::to_string(i + 1) + ": " + std::to_string(in) + " -> " +
+                                  std::to_string(c2.out) + ")");
+    block_names.push_back("block" + std::to_string(i + 1));
+    blocks.push_back(register_module(block_names.back(), BnnBlock(c1, c2)));
+    in = c2.out;
+  }
+  for (size_t s = 0; !reactnet && s < widths.size(); ++s) {
     for (int64_t b = 0; b < per_stage; ++b) {
       BlockConvOptions c1 = base, c2 = base;
       c1.in = in;
@@ -222,7 +253,19 @@ torch::Tensor ResNet20BnnImpl::forward(const torch::Tensor& images) {
   } else {
     x = stem_bn->forward(stem_fp->forward(normalize_pixels(images, mean, std)));
   }
-  for (size_t i = 0; i < blocks.size(); ++i) x = blocks[i]->forward(x, taps, block_names[i]);
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    if (!reactnet) {
+      x = blocks[i]->forward(x, taps, block_names[i]);
+      continue;
+    }
+    auto& b = *blocks[i];
+    auto sc1 = fake_quant(x, kShortcutQuant);
+    if (b.opt[0].stride == 2) sc1 = avg_pool2(sc1);
+    const auto y = b.unit(0, x, sc1, taps, block_names[i]);
+    auto sc2 = fake_quant(y, kShortcutQuant);
+    if (b.opt[1].out == 2 * b.opt[1].in) sc2 = channel_dup(sc2);
+    x = b.unit(1, y, sc2, taps, block_names[i]);
+  }
   return fc->forward(global_avg_pool(x, !is_training()));
 }
 
@@ -245,6 +288,15 @@ void ResNet20BnnImpl::clip_latent() {
       if (b->bconv[i]) b->bconv[i]->clip_latent();
     }
   }
+}
+
+std::vector<std::pair<std::string, FracConv2dImpl*>> ResNet20BnnImpl::fractional_convs() {
+  std::vector<std::pair<std::string, FracConv2dImpl*>> r;
+  for (size_t bi = 0; bi < blocks.size(); ++bi)
+    for (int j = 0; j < 2; ++j)
+      if (blocks[bi]->fconv[j])
+        r.emplace_back(block_names[bi] + ".conv" + std::to_string(j + 1), blocks[bi]->fconv[j].get());
+  return r;
 }
 
 double ResNet20BnnImpl::gate_density() const {
@@ -350,12 +402,14 @@ void BinaryMlpImpl::clip_latent() {
 
 std::shared_ptr<ClassifierImpl> build_model(const Json& model_cfg) {
   const std::string type = model_cfg.value("type", std::string());
-  if (type == "resnet20_bnn") return std::make_shared<ResNet20BnnImpl>(model_cfg);
+  if (type == "resnet20_bnn" || type == "fracbnn_reactnet")
+    return std::make_shared<ResNet20BnnImpl>(model_cfg);
   if (type == "resnet20_fp") return std::make_shared<ResNet20FpImpl>(model_cfg);
   if (type == "mlp_bnn") return std::make_shared<BinaryMlpImpl>(model_cfg);
   if (type == "pokebnn") return std::make_shared<PokeBnnImpl>(model_cfg);
-  throw std::invalid_argument("model.type must be resnet20_bnn, resnet20_fp, mlp_bnn or pokebnn; got \"" +
-                              type + "\"");
+  throw std::invalid_argument(
+      "model.type must be resnet20_bnn, fracbnn_reactnet, resnet20_fp, mlp_bnn or pokebnn; got \"" + type +
+      "\"");
 }
 
 }  // namespace bnnkit::train

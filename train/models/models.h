@@ -32,6 +32,7 @@
 #include "train/nn/binary_conv2d.h"
 #include "train/nn/binary_dense.h"
 #include "train/nn/frac_conv2d.h"
+#include "train/nn/quant.h"
 #include "train/nn/thermometer.h"
 
 namespace bnnkit::train {
@@ -48,6 +49,8 @@ class ClassifierImpl : public torch::nn::Module {
   virtual void clip_latent() {}
   // Mean fraction of fractional-conv outputs whose gate was open in the last forward; < 0 if none.
   virtual double gate_density() const { return -1.0; }
+  // The fractional convs by their exported op name (parity compares their gate counts with the engine's).
+  virtual std::vector<std::pair<std::string, FracConv2dImpl*>> fractional_convs() { return {}; }
   Taps* taps = nullptr;
   // Normalisation of a real-valued input (normalize_pixels; graph metadata input_mean/input_std); empty for
   // models that take the pixels as they are (thermometer inputs) or as p / 255.
@@ -66,11 +69,14 @@ torch::Tensor global_avg_pool(const torch::Tensor& x, bool exact_order);
 torch::Tensor channel_dup(const torch::Tensor& x);
 
 enum class ActMode { kFrac, kQuant2, kSign, kReal };
+
+// FracBNN-ImageNet's 4-bit shortcut quantiser (the zoo's fracbnn-imagenet: QuantUniform 4 bits on [-1, 1]).
+inline const UniformQuant kShortcutQuant{4, -1.0f, 1.0f};
 ActMode parse_act(const std::string& s);
 
 // One "Q -> Conv" of a binary block (either a FracConv2d or a BinaryConv2d is registered as "conv").
 struct BlockConvOptions {
-  int64_t in = 0, out = 0, stride = 1;
+  int64_t in = 0, out = 0, stride = 1, kernel = 3;
   ActMode act = ActMode::kFrac;
   bool binary_weights = true;
   PadMode padding = PadMode::kZero;
@@ -96,6 +102,14 @@ class BnnBlockImpl : public torch::nn::Module {
 };
 TORCH_MODULE(BnnBlock);
 
+// FracBNN's two topologies (papers.md §2.4), one class: "resnet20_bnn" (above) and "fracbnn_reactnet", the
+// ImageNet network: thermometer -> binary 3x3 stem (stride stem_stride) + BN, then per block i (block_widths,
+// block_strides) two units
+//     y = BN_b(RPReLU(BN_a(FracConv3x3_s(Q2(x)))) + AvgPool2x2_if_s2(Q4(x)))        in -> in
+//     z = BN_b(RPReLU(BN_a(FracConv1x1(Q2(y))))   + ChannelDup_if_2x(Q4(y)))        in -> out (= in or 2 in)
+// with Q4 the 4-bit shortcut quantiser on [-1, 1] (fake_quant, the engine's QuantUniform values), then
+// global average pool + FP linear head. Its default widths are the zoo's fracbnn-imagenet
+// (configs/fracbnn_imagenet.json); small widths/strides train on 28x28 inputs.
 class ResNet20BnnImpl : public ClassifierImpl {
  public:
   explicit ResNet20BnnImpl(const Json& cfg);
@@ -103,7 +117,11 @@ class ResNet20BnnImpl : public ClassifierImpl {
   torch::Tensor penalty() override;
   void clip_latent() override;
   double gate_density() const override;
+  std::vector<std::pair<std::string, FracConv2dImpl*>> fractional_convs() override;
 
+  bool reactnet = false;  // "fracbnn_reactnet"
+  int64_t stem_stride = 1;
+  std::vector<int64_t> block_widths, block_strides;  // reactnet: per block
   Json cfg;
   int64_t levels = 32;  // thermometer levels; 0 = real input through a FP stem conv
   double gate_penalty = 0.0, gate_target = 0.0;

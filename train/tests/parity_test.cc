@@ -72,7 +72,6 @@ ParityResult run_parity(ClassifierImpl& model, const Dataset& test, bool float_i
   const auto outs = m.outputs();
   for (size_t i = 0; i < outs.size(); ++i) out_index[outs[i].name] = static_cast<int>(i);
   Session session(m, SessionOptions{.threads = 2, .batch = static_cast<int>(batch)});
-  const auto* rn = dynamic_cast<ResNet20BnnImpl*>(&model);
   std::map<std::string, std::pair<int64_t, int64_t>> gate_totals;  // engine's open, outputs so far
   for (int64_t start = 0; start + batch <= test.size(); start += batch) {
     const auto images = test.images.narrow(0, start, batch);
@@ -94,23 +93,16 @@ ParityResult run_parity(ClassifierImpl& model, const Dataset& test, bool float_i
     session.run();
     // Gate densities: the engine's count of open gates per fractional conv equals the trainer's, batch by
     // batch (the trainer's gate mean times the outputs is an exact integer count here).
-    if (rn != nullptr) {
-      for (size_t bi = 0; bi < rn->blocks.size(); ++bi) {
-        for (int j = 0; j < 2; ++j) {
-          if (!rn->blocks[bi]->fconv[j]) continue;
-          const std::string name = rn->block_names[bi] + ".conv" + std::to_string(j + 1);
-          for (const OpProfile& p : session.profile()) {
-            if (p.name != name) continue;
-            auto& [open, outputs] = gate_totals[name];
-            const int64_t batch_outputs = p.gate_outputs - outputs;
-            EXPECT_EQ(p.gate_open - open, std::llround(rn->blocks[bi]->fconv[j]->last_density *
-                                                       static_cast<double>(batch_outputs)))
-                << name << ": open gates, images " << start << "+";
-            open = p.gate_open;
-            outputs = p.gate_outputs;
-            ++r.gated;
-          }
-        }
+    for (const auto& [name, conv] : model.fractional_convs()) {
+      for (const OpProfile& p : session.profile()) {
+        if (p.name != name) continue;
+        auto& [open, outputs] = gate_totals[name];
+        const int64_t batch_outputs = p.gate_outputs - outputs;
+        EXPECT_EQ(p.gate_open - open, std::llround(conv->last_density * static_cast<double>(batch_outputs)))
+            << name << ": open gates, images " << start << "+";
+        open = p.gate_open;
+        outputs = p.gate_outputs;
+        ++r.gated;
       }
     }
     const auto eng = session.output_f32(out_index.at("logits"));
@@ -207,6 +199,21 @@ Json small_pokebnn() {
   return Json{{"type", "pokebnn"},     {"stage_blocks", {1, 1}},     {"features", {8, 16}},
               {"init_group", 8},       {"init_features", 16},        {"input_mean", {0.2860}},
               {"input_std", {0.3530}}, {"input_shape", {1, 28, 28}}, {"num_classes", 10}};
+}
+
+// FracBNN's ImageNet topology (ReActNet-A blocks: 3x3 and 1x1 fractional convs, 4-bit shortcuts, a stride-2
+// block and channel doubling), shrunk to 28x28.
+TEST(Parity, FracBnnReActNet) {
+  auto m = build_model(Json{{"type", "fracbnn_reactnet"},
+                            {"levels", 8},
+                            {"stem_width", 16},
+                            {"stem_stride", 1},
+                            {"block_widths", {32, 32, 64}},
+                            {"block_strides", {1, 2, 2}},
+                            {"input_shape", {1, 28, 28}},
+                            {"num_classes", 10},
+                            {"gate_penalty", 1e-5}});
+  expect_parity(*m, false, 7, true);
 }
 
 TEST(Parity, PokeBnn) {

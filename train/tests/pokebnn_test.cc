@@ -11,6 +11,7 @@
 #include "bnnkit/cost.h"
 #include "train/export/exporter.h"
 #include "train/models/pokebnn.h"
+#include "train/tests/model_errors.h"
 #include "zoo/zoo.h"
 
 namespace bnnkit::train {
@@ -177,31 +178,23 @@ TEST(PokeBnnExport, ImageNetDefinitionHasAqtsAce) {
 }
 
 TEST(PokeBnnConfig, ClearErrors) {
-  auto error = [](Json cfg) -> std::string {
-    try {
-      build_model(cfg);
-    } catch (const std::exception& e) {
-      return e.what();
-    }
-    return "";
-  };
   Json c = mnist_cfg();
   c["features"] = {16, 32};
-  EXPECT_EQ(error(c), "pokebnn: model.stage_blocks and model.features must list the same stages");
+  EXPECT_EQ(build_error(c), "pokebnn: model.stage_blocks and model.features must list the same stages");
   c = mnist_cfg();
   c["init_group"] = 4;
   c["init_features"] = 4;
-  EXPECT_EQ(error(c), "PokeConv: SE needs at least 8 input channels, got 4");
+  EXPECT_EQ(build_error(c), "PokeConv: SE needs at least 8 input channels, got 4");
   c = mnist_cfg();
   c["stem_kernel"] = 3;
-  EXPECT_EQ(error(c), "pokebnn: the input size must be a multiple of model.stem_kernel");
+  EXPECT_EQ(build_error(c), "pokebnn: the input size must be a multiple of model.stem_kernel");
   c = mnist_cfg();
   c["input_mean"] = {0.1, 0.2};
   c["input_std"] = {0.3, 0.4};
-  EXPECT_EQ(error(c), "pokebnn: model.input_mean and model.input_std need one value per channel");
+  EXPECT_EQ(build_error(c), "pokebnn: model.input_mean and model.input_std need one value per channel");
   c = mnist_cfg();
   c["init_group"] = 5;
-  EXPECT_EQ(error(c), "QuantConv2d: 5 groups do not divide 5 -> 32");
+  EXPECT_EQ(build_error(c), "QuantConv2d: 5 groups do not divide 5 -> 32");
 }
 
 }  // namespace
