@@ -1,13 +1,14 @@
 // The fused chain's float steps on one vector held in a register (avx512_16.cc, avx2_8.cc), over the vector
-// traits of elementwise/simd.h. Each step is its single op's lane expression from elementwise/simd_impl.h,
-// operation for operation (same operands, same order, an ordered compare and a lane select for each
-// branch, no contraction), so the value after every step is the single op's output bit for bit
-// (fused_variants_test.cc checks every variant against the ops run one by one).
+// traits of elementwise/simd.h. Each step calls its single op's lane formula from elementwise/simd_ops.h,
+// the very function elementwise/simd_impl.h calls, with the operands in the same order, so the value after
+// every step is the single op's output bit for bit (fused_variants_test.cc checks every variant against the
+// ops run one by one).
 //
 // In an anonymous namespace: compiled once per ISA (see elementwise/simd.h).
 #pragma once
 
 #include "kernels/elementwise/simd.h"
+#include "kernels/elementwise/simd_ops.h"
 #include "kernels/fused/chain_impl.h"
 
 namespace bnnkit::kernels {
@@ -20,73 +21,56 @@ namespace {
 template <class V, int R, class M>
 [[gnu::always_inline]] inline void step_rows(const FusedStep& st, typename V::Reg (&x)[R], int64_t c,
                                              int64_t row, int64_t stride, int64_t image, M m) {
-  const auto zero = V::set1(0.0f);
   switch (st.op) {
     case FusedOp::kAffine: {  // affine_simd
       const auto scale = V::load(st.p[0] + c, m), bias = V::load(st.p[1] + c, m);
-      for (int j = 0; j < R; ++j) x[j] = V::add(V::mul(x[j], scale), bias);
+      for (int j = 0; j < R; ++j) x[j] = affine_vec<V>(x[j], scale, bias);
       return;
     }
     case FusedOp::kPRelu: {  // prelu_simd
       const auto slope = V::load(st.p[0] + c, m);
-      for (int j = 0; j < R; ++j) x[j] = V::select(V::ge(x[j], zero), x[j], V::mul(x[j], slope));
+      for (int j = 0; j < R; ++j) x[j] = prelu_vec<V>(x[j], slope);
       return;
     }
     case FusedOp::kRPRelu: {  // rprelu_simd
       const auto gamma = V::load(st.p[0] + c, m), slope = V::load(st.p[1] + c, m),
                  zeta = V::load(st.p[2] + c, m);
-      for (int j = 0; j < R; ++j) {
-        const auto t = V::sub(x[j], gamma);
-        const auto u = V::select(V::ge(t, zero), t, V::mul(t, slope));
-        x[j] = V::add(u, zeta);
-      }
+      for (int j = 0; j < R; ++j) x[j] = rprelu_vec<V>(x[j], gamma, slope, zeta);
       return;
     }
     case FusedOp::kDPRelu: {  // dprelu_simd
       const auto beta = V::load(st.p[0] + c, m), eta_pos = V::load(st.p[1] + c, m),
                  eta_neg = V::load(st.p[2] + c, m), gamma = V::load(st.p[3] + c, m);
-      for (int j = 0; j < R; ++j) {
-        const auto t = V::sub(x[j], beta);
-        const auto eta = V::select(V::ge(t, zero), eta_pos, eta_neg);
-        x[j] = V::sub(V::mul(eta, t), gamma);
-      }
+      for (int j = 0; j < R; ++j) x[j] = dprelu_vec<V>(x[j], beta, eta_pos, eta_neg, gamma);
       return;
     }
-    case FusedOp::kActivation: {  // activation_simd
-      const auto three = V::set1(3.0f), six = V::set1(6.0f);
+    case FusedOp::kActivation:  // activation_simd
       switch (st.activation) {
         case Activation::kRelu:
-          for (int j = 0; j < R; ++j) x[j] = V::select(V::lt(x[j], zero), zero, x[j]);
+          for (int j = 0; j < R; ++j) x[j] = relu_vec<V>(x[j]);
           return;
         case Activation::kRelu6:
-          for (int j = 0; j < R; ++j)
-            x[j] = V::select(V::lt(x[j], zero), zero, V::select(V::gt(x[j], six), six, x[j]));
+          for (int j = 0; j < R; ++j) x[j] = relu6_vec<V>(x[j]);
           return;
         case Activation::kHardSigmoid:
-          for (int j = 0; j < R; ++j) {
-            auto t = V::add(x[j], three);
-            t = V::select(V::lt(t, zero), zero, t);
-            t = V::select(V::gt(t, six), six, t);
-            x[j] = V::div(t, six);
-          }
+          for (int j = 0; j < R; ++j) x[j] = hard_sigmoid_vec<V>(x[j]);
           return;
         case Activation::kIdentity:
           return;
       }
       return;
-    }
     case FusedOp::kAdd: {  // add_simd, in the graph's operand order
       const float* other = st.other + row + c;
       if (st.value_second) {
-        for (int j = 0; j < R; ++j) x[j] = V::add(V::load(other + j * stride, m), x[j]);
+        for (int j = 0; j < R; ++j) x[j] = add_vec<V>(V::load(other + j * stride, m), x[j]);
       } else {
-        for (int j = 0; j < R; ++j) x[j] = V::add(x[j], V::load(other + j * stride, m));
+        for (int j = 0; j < R; ++j) x[j] = add_vec<V>(x[j], V::load(other + j * stride, m));
       }
       return;
     }
     case FusedOp::kScaleChannels: {  // scale_channels_simd
       const auto scale = V::load(st.other + image + c, m);
-      for (int j = 0; j < R; ++j) x[j] = V::mul(x[j], scale);
+      for (int j = 0; j < R; ++j) x[j] = scale_channels_vec<V>(x[j], scale);
       return;
     }
   }
