@@ -19,6 +19,7 @@
 #include "kernels/pgconv/variants.h"
 #include "kernels/pool/pool.h"
 #include "kernels/shape/shape.h"
+#include "kernels/shape/variants.h"
 #include "kernels/softmax/softmax.h"
 #include "kernels/thermometer/thermometer.h"
 #include "kernels/thermometer/variants.h"
@@ -317,15 +318,21 @@ Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, k::Isa isa) {
           },
           [&](const ChannelDupOp& a) {
             k::ChannelDuplicateArgs args{io.channels(0), a.times, io.f32(0), io.out_f32()};
-            rowwise(n, io.rows(0), args.ic * a.times, args, k::channel_duplicate_reference);
+            const k::ShapeVariant& v = k::shape_select(&k::ShapeVariant::channel_duplicate, isa);
+            n.kernel = v.name;
+            rowwise(n, io.rows(0), args.ic * a.times, args, v.channel_duplicate);
           },
           [&](const ChannelPadOp& a) {
             k::ChannelMapArgs args{io.channels(0), a.channels, io.f32(0), io.out_f32()};
-            rowwise(n, io.rows(0), a.channels, args, k::channel_zero_pad_reference);
+            const k::ShapeVariant& v = k::shape_select(&k::ShapeVariant::channel_zero_pad, isa);
+            n.kernel = v.name;
+            rowwise(n, io.rows(0), a.channels, args, v.channel_zero_pad);
           },
           [&](const ChannelAvgOp& a) {
             k::ChannelMapArgs args{io.channels(0), a.channels, io.f32(0), io.out_f32()};
-            rowwise(n, io.rows(0), args.ic, args, k::channel_group_avg_reference);
+            const k::ShapeVariant& v = k::shape_select(&k::ShapeVariant::channel_group_avg, isa);
+            n.kernel = v.name;
+            rowwise(n, io.rows(0), args.ic, args, v.channel_group_avg);
           },
           [&](const AvgPoolOp& a) {
             k::AvgPool2dArgs args{window_geometry(io.shape(0), a.window), a.count_include_pad, io.f32(0),
