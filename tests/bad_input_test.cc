@@ -475,8 +475,8 @@ TEST(BadInputConfig, OneLineNamingTheKey) {
        "model.input_shape[1] must be in 1..65536, got 0"},
       {"config: no model", R"({"name": "x"})", "no \"model\" object"},
       {"config: model without a type", R"({"model": {"levels": 2}})",
-       "model.type is missing (\"resnet20_bnn\", \"resnet20_fp\", \"mlp_bnn\", \"pokebnn\" or "
-       "\"fracbnn_reactnet\")"},
+       "model.type is missing (\"resnet20_bnn\", \"resnet20_fp\", \"mlp_bnn\", \"pokebnn\", "
+       "\"fracbnn_reactnet\" or \"resnet20_pg\")"},
       {"config: run name with a folder", R"({"name": "../x", )" MLP "}",
        "name must be 1 to 64 letters, digits, '_', '-' or '.' (not first), as it names files; got \"../x\""},
       {"config: stage named like the run's checkpoint", "{" MLP R"(, "stages": [{"name": "checkpoint"}]})",

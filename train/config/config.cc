@@ -207,7 +207,9 @@ constexpr const char* kModelTypes[] = {"resnet20_bnn", "resnet20_fp", "mlp_bnn",
                                        "fracbnn_reactnet"};
 // kBnn covers both FracBNN topologies (resnet20_bnn and fracbnn_reactnet); kRn20 / kReact what only one
 // takes.
-constexpr unsigned kRn20 = 1, kFp = 2, kMlp = 4, kPoke = 8, kReact = 16, kBnn = kRn20 | kReact, kAll = 31;
+// kPg: resnet20_pg (resnet20_fp with Precision Gating convs).
+constexpr unsigned kRn20 = 1, kFp = 2, kMlp = 4, kPoke = 8, kReact = 16, kPg = 32, kBnn = kRn20 | kReact,
+                   kAll = 63;
 constexpr const char* kInputs[] = {"thermometer", "real"};
 constexpr const char* kActivations[] = {"frac", "quant2", "sign"};
 constexpr const char* kPaddings[] = {"zero", "one"};
@@ -296,8 +298,8 @@ const Key kModelKeys[] = {
      [](const V& v, const Json& j, const P& p) {
        v.each(j, p, 1, 16, [&](const Json& e, const P& ep) { v.integer(e, ep, 1, 4096); });
      },
-     kRn20 | kFp},
-    {"blocks", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 0, 64); }, kRn20 | kFp},
+     kRn20 | kFp | kPg},
+    {"blocks", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 0, 64); }, kRn20 | kFp | kPg},
     {"stem_width", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 1, 4096); }, kReact},
     {"stem_stride", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 1, 2); }, kReact},
     {"block_widths",
@@ -311,17 +313,17 @@ const Key kModelKeys[] = {
      },
      kReact},
     {"input_mean", [](const V& v, const Json& j, const P& p) { per_channel(v, j, p, false); },
-     kRn20 | kFp | kPoke},
+     kRn20 | kFp | kPoke | kPg},
     {"input_std", [](const V& v, const Json& j, const P& p) { per_channel(v, j, p, true); },
-     kRn20 | kFp | kPoke},
+     kRn20 | kFp | kPoke | kPg},
     {"input", [](const V& v, const Json& j, const P& p) { v.choice(j, p, kInputs); }, kRn20},
     {"activation", [](const V& v, const Json& j, const P& p) { v.choice(j, p, kActivations); }, kBnn},
     {"padding", [](const V& v, const Json& j, const P& p) { v.choice(j, p, kPaddings); }, kBnn},
-    {"theta_init", [](const V& v, const Json& j, const P& p) { v.number(j, p, -kInf, kInf); }, kBnn},
-    {"gate_alpha", positive, kBnn},
-    {"sparse_bp", boolean, kBnn},
-    {"gate_penalty", non_negative, kBnn},
-    {"gate_target", unit_interval, kBnn},
+    {"theta_init", [](const V& v, const Json& j, const P& p) { v.number(j, p, -kInf, kInf); }, kBnn | kPg},
+    {"gate_alpha", positive, kBnn | kPg},
+    {"sparse_bp", boolean, kBnn | kPg},
+    {"gate_penalty", non_negative, kBnn | kPg},
+    {"gate_target", unit_interval, kBnn | kPg},
     {"levels", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 1, 256); }, kBnn | kMlp},
     {"sign_clip", positive, kBnn | kMlp},
     {"weight_clip", positive, kBnn | kMlp},
@@ -347,6 +349,9 @@ const Key kModelKeys[] = {
     {"init_group", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 1, 4096); }, kPoke},
     {"init_features", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 1, 4096); }, kPoke},
     {"act_clip", positive, kPoke},
+    {"abits", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 2, 8); }, kPg},
+    {"hbits", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 1, 7); }, kPg},
+    {"wbits", [](const V& v, const Json& j, const P& p) { v.integer(j, p, 1, 8); }, kPg},
     {"image_bound", positive, kPoke},
     {"act_bound", positive, kPoke},
     {"se_in_bound", positive, kPoke},
@@ -380,8 +385,8 @@ void check_model(const V& v, const Json& model, const P& path, unsigned bit) {
 void require_type(const V& v, unsigned bit, const P& path) {
   if (bit == 0)
     v.fail(path +
-           ".type is missing (\"resnet20_bnn\", \"resnet20_fp\", \"mlp_bnn\", \"pokebnn\" or "
-           "\"fracbnn_reactnet\")");
+           ".type is missing (\"resnet20_bnn\", \"resnet20_fp\", \"mlp_bnn\", \"pokebnn\", "
+           "\"fracbnn_reactnet\" or \"resnet20_pg\")");
 }
 
 void check_stages(const V& v, const Json& stages, const Json& base_model, unsigned base_type) {

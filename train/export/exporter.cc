@@ -215,7 +215,27 @@ int export_resnet_fp(Exporter& e, ResNet20FpImpl& m) {
   const auto chw = m.cfg.at("input_shape").get<std::vector<int64_t>>();
   b.metadata().input_mean = m.mean;
   b.metadata().input_std = m.std;
-  auto conv_bn = [&](torch::nn::Conv2d& conv, BatchNorm& bn, int x, int64_t stride, const std::string& name) {
+  auto conv_bn = [&](torch::nn::Conv2d& conv, PGConv2d& pgc, BatchNorm& bn, int x, int64_t stride,
+                     const std::string& name) {
+    if (pgc) {  // PGConv2d over integer weight codes, the BN folded into its float stage
+      const auto& o = pgc->options;
+      const auto [codes, step] = pgc->weight_codes();
+      const auto cp = codes.permute({0, 2, 3, 1}).contiguous();
+      std::vector<int32_t> ci;
+      for (float v : to_floats(cp)) ci.push_back(static_cast<int32_t>(v));
+      const int w =
+          b.constant_i32(name + ".weight", ints({cp.size(0), cp.size(1), cp.size(2), cp.size(3)}), ci);
+      const int delta = e.f32(name + ".delta", pgc->delta);
+      PGConv2dOp attrs;
+      attrs.conv = conv3(stride);
+      attrs.act_bits = static_cast<int>(o.abits());
+      attrs.high_bits = static_cast<int>(o.hbits());
+      attrs.weight_bits = static_cast<int>(o.wbits());
+      attrs.weight_step = step;
+      const int y = b.pgconv2d(x, w, delta, attrs, e.float_stage(name + ".bn", bn, {}), name);
+      if (e.o_.int32_taps) e.tap(b.pgconv2d(x, w, delta, attrs, Int32Stage{}, name + ".int32"), name);
+      return y;
+    }
     const auto wp = conv->weight.detach().permute({0, 2, 3, 1}).contiguous();
     const int wt = e.f32(name + ".weight", wp, ints({wp.size(0), wp.size(1), wp.size(2), wp.size(3)}));
     const int c = b.conv2d(x, wt, -1, conv3(stride), 1, name);
@@ -223,7 +243,7 @@ int export_resnet_fp(Exporter& e, ResNet20FpImpl& m) {
     return b.affine(c, e.f32(name + ".bn.scale", scale), e.f32(name + ".bn.bias", bias), name + ".bn");
   };
   int x = input_image(b, chw, true);
-  x = b.activation(conv_bn(m.stem, m.stem_bn, x, 1, "stem"), ActivationKind::kRelu, "stem.relu");
+  x = b.activation(conv_bn(m.stem, m.stem_pg, m.stem_bn, x, 1, "stem"), ActivationKind::kRelu, "stem.relu");
   for (size_t i = 0; i < m.blocks.size(); ++i) {
     auto& blk = m.blocks[i];
     const std::string p = "block" + std::to_string(i);
@@ -232,9 +252,9 @@ int export_resnet_fp(Exporter& e, ResNet20FpImpl& m) {
     o.out = blk.out;
     o.stride = blk.stride;
     const int sc = export_shortcut(b, o, x, p);
-    int y = b.activation(conv_bn(blk.conv1, blk.bn1, x, blk.stride, p + ".conv1"), ActivationKind::kRelu,
-                         p + ".relu1");
-    y = conv_bn(blk.conv2, blk.bn2, y, 1, p + ".conv2");
+    int y = b.activation(conv_bn(blk.conv1, blk.pg1, blk.bn1, x, blk.stride, p + ".conv1"),
+                         ActivationKind::kRelu, p + ".relu1");
+    y = conv_bn(blk.conv2, blk.pg2, blk.bn2, y, 1, p + ".conv2");
     x = b.activation(b.add(y, sc, p + ".add"), ActivationKind::kRelu, p + ".relu2");
   }
   return head(e, m.fc, x);

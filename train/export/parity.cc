@@ -17,7 +17,7 @@ ParityReport check_parity(const std::string& checkpoint, const std::string& mode
   Checkpoint c = load_checkpoint(checkpoint);
   const Model model = Model::load(model_path);
   const Dataset test = load_split(data_dir, false).head(limit);
-  const auto fconvs = c.model->fractional_convs();
+  const auto fconvs = c.model->gated_layers();
   const bool float_input = model.inputs().at(0).dtype == DType::kFloat32;
   const int64_t batch = std::min<int64_t>(250, test.size());
   Session s(model, SessionOptions{.threads = threads, .batch = static_cast<int>(batch)});
@@ -50,7 +50,7 @@ ParityReport check_parity(const std::string& checkpoint, const std::string& mode
       if (r.layers.size() <= k) r.layers.push_back({name});
       auto& l = r.layers[k++];
       const int64_t batch_outputs = it->gate_outputs - l.outputs;
-      l.trainer_open += std::llround(conv->last_density * static_cast<double>(batch_outputs));
+      l.trainer_open += std::llround(*conv * static_cast<double>(batch_outputs));
       l.engine_open = it->gate_open;
       l.outputs = it->gate_outputs;
     }

@@ -290,12 +290,13 @@ void ResNet20BnnImpl::clip_latent() {
   }
 }
 
-std::vector<std::pair<std::string, FracConv2dImpl*>> ResNet20BnnImpl::fractional_convs() {
-  std::vector<std::pair<std::string, FracConv2dImpl*>> r;
+std::vector<std::pair<std::string, const double*>> ResNet20BnnImpl::gated_layers() {
+  std::vector<std::pair<std::string, const double*>> r;
   for (size_t bi = 0; bi < blocks.size(); ++bi)
     for (int j = 0; j < 2; ++j)
       if (blocks[bi]->fconv[j])
-        r.emplace_back(block_names[bi] + ".conv" + std::to_string(j + 1), blocks[bi]->fconv[j].get());
+        r.emplace_back(block_names[bi] + ".conv" + std::to_string(j + 1),
+                       &blocks[bi]->fconv[j]->last_density);
   return r;
 }
 
@@ -323,10 +324,32 @@ ResNet20FpImpl::ResNet20FpImpl(const Json& c) : cfg(c) {
   const int64_t per_stage = cfg.value("blocks", int64_t{3});
   mean = floats_or(cfg, "input_mean", {}, static_cast<size_t>(ch));
   std = floats_or(cfg, "input_std", {}, static_cast<size_t>(ch));
+  pg = cfg.value("type", std::string()) == "resnet20_pg";
+  gate_penalty = cfg.value("gate_penalty", 0.0);
+  gate_target = cfg.value("gate_target", 0.0);
+  const int64_t abits = cfg.value("abits", int64_t{3}), hbits = cfg.value("hbits", int64_t{2}),
+                wbits = cfg.value("wbits", int64_t{8});
+  if (pg && (abits < 2 || abits > 8 || hbits < 1 || hbits >= abits || wbits < 1 || wbits > 8))
+    throw std::invalid_argument("resnet20_pg: need 2 <= abits <= 8, 1 <= hbits < abits, 1 <= wbits <= 8");
   auto conv3 = [](int64_t i, int64_t o, int64_t s) {
     return torch::nn::Conv2d(torch::nn::Conv2dOptions(i, o, 3).stride(s).padding(1).bias(false));
   };
-  stem = register_module("stem", conv3(ch, widths[0], 1));
+  auto pg3 = [&](int64_t i, int64_t o, int64_t s) {
+    return PGConv2d(PGConv2dOptions(i, o, 3)
+                        .stride(s)
+                        .padding(1)
+                        .abits(abits)
+                        .hbits(hbits)
+                        .wbits(wbits)
+                        .alpha(cfg.value("gate_alpha", 5.0))
+                        .sparse_bp(cfg.value("sparse_bp", true))
+                        .threshold_init(cfg.value("theta_init", 0.0)));
+  };
+  if (pg) {
+    stem_pg = register_module("stem", pg3(ch, widths[0], 1));
+  } else {
+    stem = register_module("stem", conv3(ch, widths[0], 1));
+  }
   stem_bn = register_module("stem_bn", BatchNorm(widths[0]));
   int64_t in = widths[0];
   for (size_t s = 0; s < widths.size(); ++s) {
@@ -336,9 +359,18 @@ ResNet20FpImpl::ResNet20FpImpl(const Json& c) : cfg(c) {
       blk.out = widths[s];
       blk.stride = (s > 0 && b == 0) ? 2 : 1;
       const std::string n = "layer" + std::to_string(s + 1) + "_" + std::to_string(b) + "_";
-      blk.conv1 = register_module(n + "conv1", conv3(in, widths[s], blk.stride));
+      // Registration order (conv1, bn1, conv2, bn2) is the checkpoints' parameter order.
+      if (pg) {
+        blk.pg1 = register_module(n + "conv1", pg3(in, widths[s], blk.stride));
+      } else {
+        blk.conv1 = register_module(n + "conv1", conv3(in, widths[s], blk.stride));
+      }
       blk.bn1 = register_module(n + "bn1", BatchNorm(widths[s]));
-      blk.conv2 = register_module(n + "conv2", conv3(widths[s], widths[s], 1));
+      if (pg) {
+        blk.pg2 = register_module(n + "conv2", pg3(widths[s], widths[s], 1));
+      } else {
+        blk.conv2 = register_module(n + "conv2", conv3(widths[s], widths[s], 1));
+      }
       blk.bn2 = register_module(n + "bn2", BatchNorm(widths[s]));
       blocks.push_back(blk);
       in = widths[s];
@@ -347,16 +379,54 @@ ResNet20FpImpl::ResNet20FpImpl(const Json& c) : cfg(c) {
   fc = register_module("fc", torch::nn::Linear(in, num_classes(cfg)));
 }
 
+torch::Tensor ResNet20FpImpl::conv_bn(torch::nn::Conv2d& conv, PGConv2d& pgc, BatchNorm& bn,
+                                      const torch::Tensor& x, const std::string& name) {
+  if (!pgc) return bn->forward(conv->forward(x));
+  if (is_training()) return bn->forward(pgc->forward(x));
+  const auto e = pgc->forward_exact(x);
+  if (taps != nullptr) taps->emplace_back(name, e.acc);
+  auto [scale, bias] = bn->folded();
+  return channel_affine(e.acc * e.k.view({-1, 1, 1, 1}), scale, bias);
+}
+
 torch::Tensor ResNet20FpImpl::forward(const torch::Tensor& images) {
-  auto x = torch::relu(stem_bn->forward(stem->forward(normalize_pixels(images, mean, std))));
-  for (auto& b : blocks) {
+  auto x = torch::relu(conv_bn(stem, stem_pg, stem_bn, normalize_pixels(images, mean, std), "stem"));
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    auto& b = blocks[i];
+    const std::string p = "block" + std::to_string(i);
     auto sc = b.stride == 2 ? avg_pool2(x) : x;
     if (b.out == 2 * b.in) sc = channel_dup(sc);
-    auto y = torch::relu(b.bn1->forward(b.conv1->forward(x)));
-    y = b.bn2->forward(b.conv2->forward(y));
+    auto y = torch::relu(conv_bn(b.conv1, b.pg1, b.bn1, x, p + ".conv1"));
+    y = conv_bn(b.conv2, b.pg2, b.bn2, y, p + ".conv2");
     x = torch::relu(y + sc);
   }
   return fc->forward(global_avg_pool(x, !is_training()));
+}
+
+torch::Tensor ResNet20FpImpl::penalty() {
+  if (!pg || gate_penalty <= 0.0) return {};
+  torch::Tensor p = stem_pg->penalty(gate_target);
+  for (auto& b : blocks) p = p + b.pg1->penalty(gate_target) + b.pg2->penalty(gate_target);
+  return p * gate_penalty;
+}
+
+std::vector<std::pair<std::string, const double*>> ResNet20FpImpl::gated_layers() {
+  std::vector<std::pair<std::string, const double*>> r;
+  if (!pg) return r;
+  r.emplace_back("stem", &stem_pg->last_density);
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    const std::string p = "block" + std::to_string(i);
+    r.emplace_back(p + ".conv1", &blocks[i].pg1->last_density);
+    r.emplace_back(p + ".conv2", &blocks[i].pg2->last_density);
+  }
+  return r;
+}
+
+double ResNet20FpImpl::gate_density() const {
+  if (!pg) return -1.0;
+  double sum = stem_pg->last_density;
+  for (const auto& b : blocks) sum += b.pg1->last_density + b.pg2->last_density;
+  return sum / static_cast<double>(1 + 2 * blocks.size());
 }
 
 // ---- BinaryMlp
@@ -404,12 +474,13 @@ std::shared_ptr<ClassifierImpl> build_model(const Json& model_cfg) {
   const std::string type = model_cfg.value("type", std::string());
   if (type == "resnet20_bnn" || type == "fracbnn_reactnet")
     return std::make_shared<ResNet20BnnImpl>(model_cfg);
-  if (type == "resnet20_fp") return std::make_shared<ResNet20FpImpl>(model_cfg);
+  if (type == "resnet20_fp" || type == "resnet20_pg") return std::make_shared<ResNet20FpImpl>(model_cfg);
   if (type == "mlp_bnn") return std::make_shared<BinaryMlpImpl>(model_cfg);
   if (type == "pokebnn") return std::make_shared<PokeBnnImpl>(model_cfg);
   throw std::invalid_argument(
-      "model.type must be resnet20_bnn, fracbnn_reactnet, resnet20_fp, mlp_bnn or pokebnn; got \"" + type +
-      "\"");
+      "model.type must be resnet20_bnn, fracbnn_reactnet, resnet20_fp, resnet20_pg, mlp_bnn or pokebnn; got "
+      "\"" +
+      type + "\"");
 }
 
 }  // namespace bnnkit::train

@@ -32,6 +32,7 @@
 #include "train/nn/binary_conv2d.h"
 #include "train/nn/binary_dense.h"
 #include "train/nn/frac_conv2d.h"
+#include "train/nn/pg_conv2d.h"
 #include "train/nn/quant.h"
 #include "train/nn/thermometer.h"
 
@@ -49,8 +50,9 @@ class ClassifierImpl : public torch::nn::Module {
   virtual void clip_latent() {}
   // Mean fraction of fractional-conv outputs whose gate was open in the last forward; < 0 if none.
   virtual double gate_density() const { return -1.0; }
-  // The fractional convs by their exported op name (parity compares their gate counts with the engine's).
-  virtual std::vector<std::pair<std::string, FracConv2dImpl*>> fractional_convs() { return {}; }
+  // The gated layers (fractional or PG convs) by their exported op name, each with its last forward's gate
+  // density (parity compares the open-gate counts with the engine's).
+  virtual std::vector<std::pair<std::string, const double*>> gated_layers() { return {}; }
   Taps* taps = nullptr;
   // Normalisation of a real-valued input (normalize_pixels; graph metadata input_mean/input_std); empty for
   // models that take the pixels as they are (thermometer inputs) or as p / 255.
@@ -117,7 +119,7 @@ class ResNet20BnnImpl : public ClassifierImpl {
   torch::Tensor penalty() override;
   void clip_latent() override;
   double gate_density() const override;
-  std::vector<std::pair<std::string, FracConv2dImpl*>> fractional_convs() override;
+  std::vector<std::pair<std::string, const double*>> gated_layers() override;
 
   bool reactnet = false;  // "fracbnn_reactnet"
   int64_t stem_stride = 1;
@@ -134,18 +136,33 @@ class ResNet20BnnImpl : public ClassifierImpl {
   torch::nn::Linear fc{nullptr};
 };
 
+// "resnet20_fp" and its Precision Gating version "resnet20_pg" (papers.md §1): every conv, the stem included,
+// a PGConv2d (abits, hbits, wbits, gate_penalty/gate_target like FracBNN's), so that the whole network below
+// the float head is the engine's exact PGConv2d arithmetic in eval mode.
 class ResNet20FpImpl : public ClassifierImpl {
  public:
   explicit ResNet20FpImpl(const Json& cfg);
   torch::Tensor forward(const torch::Tensor& images) override;
+  torch::Tensor penalty() override;
+  double gate_density() const override;
+  std::vector<std::pair<std::string, const double*>> gated_layers() override;
 
   struct Block {
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
+    PGConv2d pg1{nullptr}, pg2{nullptr};  // resnet20_pg
     BatchNorm bn1{nullptr}, bn2{nullptr};
     int64_t stride = 1, in = 0, out = 0;
   };
+  // conv -> BN: the float conv, or the PG conv (training: its fake-quantised forward; eval: the engine's
+  // (float(acc) * k) * scale + bias). taps gets the PG conv's integer accumulator as `name`.
+  torch::Tensor conv_bn(torch::nn::Conv2d& conv, PGConv2d& pgc, BatchNorm& bn, const torch::Tensor& x,
+                        const std::string& name);
+
+  bool pg = false;
+  double gate_penalty = 0.0, gate_target = 0.0;
   Json cfg;
   torch::nn::Conv2d stem{nullptr};
+  PGConv2d stem_pg{nullptr};
   BatchNorm stem_bn{nullptr};
   std::vector<Block> blocks;
   torch::nn::Linear fc{nullptr};

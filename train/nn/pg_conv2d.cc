@@ -52,6 +52,44 @@ torch::Tensor PGConv2dImpl::forward(const torch::Tensor& x) {
   return o_hb + gate * o_lb;
 }
 
+std::pair<torch::Tensor, float> PGConv2dImpl::weight_codes() const {
+  torch::NoGradGuard no_grad;
+  const int64_t b = options.wbits();
+  TORCH_CHECK(b >= 1 && b <= 8, "PGConv2d: only 1..8-bit weights have integer codes (wbits ", b, ")");
+  const auto w = weight.detach().to(torch::kFloat32);
+  if (b == 1) {
+    const double k = static_cast<double>(options.kernel_size());
+    return {sign_pm1(w),
+            static_cast<float>(std::sqrt(1.0 / (k * k * static_cast<double>(options.in_channels()))))};
+  }
+  const float s = w.abs().max().item<float>() + 1e-7f;
+  const auto levels = static_cast<float>((int64_t{1} << (b - 1)) - 1);
+  const auto codes = torch::floor(torch::clamp(w / s, -1.0, 1.0) * levels + 0.5f);
+  return {codes, s / levels};
+}
+
+PGConv2dImpl::Exact PGConv2dImpl::forward_exact(const torch::Tensor& x) {
+  namespace F = torch::nn::functional;
+  torch::NoGradGuard no_grad;
+  const int64_t bits = options.abits(), lb = bits - options.hbits();
+  const float top = static_cast<float>((int64_t{1} << bits) - 1), low = static_cast<float>(int64_t{1} << lb);
+  // The float32 steps of pgquant_reference, in its order.
+  const auto s = x.abs().amax({1, 2, 3}) + 1e-7f;  // [N]
+  const auto t = torch::minimum(x.abs() / s.view({-1, 1, 1, 1}), torch::ones({}, x.options()));
+  const auto q = torch::floor(t * top + 0.5f);
+  const auto q_hb = torch::floor(q / low) * low;  // exact: q < 2^8
+  const auto sgn = torch::where(x < 0, -torch::ones_like(x), torch::ones_like(x));
+  const auto [codes, step] = weight_codes();
+  const auto w = codes.to(torch::kFloat64);
+  const auto opts = F::Conv2dFuncOptions().stride(options.stride()).padding(options.padding());
+  const auto acc_hb = F::conv2d((sgn * q_hb).to(torch::kFloat64), w, opts).to(torch::kFloat32);
+  const auto acc_lb = F::conv2d((sgn * (q - q_hb)).to(torch::kFloat64), w, opts).to(torch::kFloat32);
+  const auto k = (s / top) * step;
+  const auto gate = (acc_hb * k.view({-1, 1, 1, 1})) > delta.detach().view({1, -1, 1, 1});
+  last_density = gate.to(torch::kFloat64).mean().item<double>();
+  return {acc_hb + torch::where(gate, acc_lb, torch::zeros_like(acc_lb)), k};
+}
+
 torch::Tensor PGConv2dImpl::penalty(double target) const {
   return (delta - target).norm(2);
 }

@@ -9,7 +9,12 @@
 //   W_q  = W (wbits >= 32) | sign(W) * sqrt(1/(k*k*ic)) (wbits == 1) | RoundToBits(W, wbits) (per-tensor max)
 //   O_hb = conv(x_hb, W_q);  G = 1{O_hb > delta[o]} (GateSte, alpha, sparse_bp);  O = O_hb + G * conv(x_lb,
 //   W_q) penalty = ||delta - target||_2   (PG's L2 norm, not squared; the loss adds sigma * sum over layers)
-// Trainer-only: the engine has no general PG op (the FracBNN special case is FracConv2d).
+//
+// Eval (forward_exact): the engine's PGConv2d arithmetic (kernels/pgconv/pgconv.h) — per-image scale
+// s_b = max|x| + 1e-7 (training uses the batch's max), integer codes, exact integer accumulators over integer
+// weight codes (weight_codes(): wbits 2..8 per-tensor codes with step s / levels, wbits 1 the signs with step
+// sqrt(1 / (k k ic))), k_b = (s_b / top) * step, gate = float(acc_hb) * k_b > delta, acc = acc_hb + gate
+// acc_lb; the caller applies (float(acc) * k_b) * scale + bias (a folded BN, the engine's float stage).
 #pragma once
 
 #include <torch/torch.h>
@@ -40,6 +45,14 @@ class PGConv2dImpl : public torch::nn::Module {
   explicit PGConv2dImpl(const PGConv2dOptions& options);
   torch::Tensor forward(const torch::Tensor& x);
   torch::Tensor quantized_weight() const;
+  // Integer weight codes (float32 tensor of W's shape) and the step their value is code * step.
+  std::pair<torch::Tensor, float> weight_codes() const;
+  struct Exact {
+    torch::Tensor acc;  // [N, O, H, W] exact integers (float32)
+    torch::Tensor k;    // [N] float32: the per-image scale of acc
+  };
+  // The engine's arithmetic (see above); sets last_density. No autograd.
+  Exact forward_exact(const torch::Tensor& x);
   torch::Tensor penalty(double target) const;
   double last_density = 0.0;
 

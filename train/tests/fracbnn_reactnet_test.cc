@@ -28,7 +28,7 @@ TEST(FracBnnReActNet, ImageNetDefinitionIsTheZoosNetwork) {
   for (const auto& l : want.layers)
     if (l.macs > 0) wl.emplace_back(l.op, l.macs);
   EXPECT_EQ(gl, wl);
-  EXPECT_EQ(m->fractional_convs().size(), 26u);
+  EXPECT_EQ(m->gated_layers().size(), 26u);
 }
 
 TEST(FracBnnReActNet, ClearErrors) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -53,6 +54,7 @@ void short_train(ClassifierImpl& model, const Dataset& data, int steps) {
   torch::NoGradGuard g;
   for (auto& p : model.named_parameters()) {
     if (p.key().find(".theta") != std::string::npos) p.value().add_(torch::randn(p.value().sizes()) * 2.0);
+    if (p.key().find(".delta") != std::string::npos) p.value().add_(torch::randn(p.value().sizes()) * 0.5);
     if (p.key().find("bn1a.weight") != std::string::npos)
       p.value().mul_(torch::where(torch::rand(p.value().sizes()) < 0.2, -1.0f, 1.0f));
   }
@@ -60,7 +62,8 @@ void short_train(ClassifierImpl& model, const Dataset& data, int steps) {
 }
 
 struct ParityResult {
-  int64_t images = 0, agree = 0, layers = 0, gated = 0;  // gated: (batch, fractional conv) density checks
+  int64_t images = 0, agree = 0, layers = 0, gated = 0;  // gated: (batch, gated layer) density checks
+  int64_t open = 0, outputs = 0;                         // the engine's gates over all gated layers
   double max_logit_diff = 0.0;
 };
 
@@ -91,15 +94,17 @@ ParityResult run_parity(ClassifierImpl& model, const Dataset& test, bool float_i
       session.set_input(0, std::span<const uint8_t>(x.data_ptr<uint8_t>(), static_cast<size_t>(x.numel())));
     }
     session.run();
-    // Gate densities: the engine's count of open gates per fractional conv equals the trainer's, batch by
+    // Gate densities: the engine's count of open gates per gated layer equals the trainer's, batch by
     // batch (the trainer's gate mean times the outputs is an exact integer count here).
-    for (const auto& [name, conv] : model.fractional_convs()) {
+    for (const auto& [name, conv] : model.gated_layers()) {
       for (const OpProfile& p : session.profile()) {
         if (p.name != name) continue;
         auto& [open, outputs] = gate_totals[name];
         const int64_t batch_outputs = p.gate_outputs - outputs;
-        EXPECT_EQ(p.gate_open - open, std::llround(conv->last_density * static_cast<double>(batch_outputs)))
+        EXPECT_EQ(p.gate_open - open, std::llround(*conv * static_cast<double>(batch_outputs)))
             << name << ": open gates, images " << start << "+";
+        r.open += p.gate_open - open;
+        r.outputs += batch_outputs;
         open = p.gate_open;
         outputs = p.gate_outputs;
         ++r.gated;
@@ -152,16 +157,22 @@ void expect_parity(ClassifierImpl& model, bool float_input, int64_t min_layers, 
   const auto r = run_parity(model, d->test, float_input, 250);
   EXPECT_GE(r.layers, min_layers);
   if (gated) {
-    EXPECT_GT(r.gated, 0) << "no fractional conv's gate count was compared";
+    EXPECT_GT(r.gated, 0) << "no gated layer's gate count was compared";
+    // Both branches of the gate ran: the comparison is not between all-closed (or all-open) layers.
+    const double density = static_cast<double>(r.open) / static_cast<double>(std::max<int64_t>(r.outputs, 1));
+    EXPECT_GT(density, 0.02);
+    EXPECT_LT(density, 0.98);
   }
   EXPECT_GE(static_cast<double>(r.agree), 0.999 * static_cast<double>(r.images))
       << r.agree << " of " << r.images << " predictions agree";
   EXPECT_LT(r.max_logit_diff, 1e-3);
-  std::printf("parity: %lld/%lld predictions agree, %lld binary layers exact, max |logit diff| %.3g\n",
+  std::printf("parity: %lld/%lld predictions agree, %lld integer layers exact, max |logit diff| %.3g\n",
               static_cast<long long>(r.agree), static_cast<long long>(r.images),
               static_cast<long long>(r.layers), r.max_logit_diff);
   if (gated)
-    std::printf("parity: %lld (batch, fractional conv) gate counts equal\n", static_cast<long long>(r.gated));
+    std::printf("parity: %lld (batch, gated layer) gate counts equal, density %.3f\n",
+                static_cast<long long>(r.gated),
+                static_cast<double>(r.open) / static_cast<double>(std::max<int64_t>(r.outputs, 1)));
 }
 
 TEST(Parity, FractionalResNetZeroPadding) {
@@ -214,6 +225,33 @@ TEST(Parity, FracBnnReActNet) {
                             {"num_classes", 10},
                             {"gate_penalty", 1e-5}});
   expect_parity(*m, false, 7, true);
+}
+
+// Precision Gating (papers.md §1) in PG's own setting, W8 A3 hb2 (and W1 A4 hb2): every conv a PGConv2d.
+// Each PG conv's int32 output (high part + gated low part) equals the trainer's, and so do the open-gate
+// counts, batch by batch.
+Json small_pg(int wbits, int abits) {
+  return Json{{"type", "resnet20_pg"},
+              {"widths", {8, 16, 32}},
+              {"blocks", 1},
+              {"abits", abits},
+              {"hbits", 2},
+              {"wbits", wbits},
+              {"gate_penalty", 1e-4},
+              {"input_mean", {0.2860}},
+              {"input_std", {0.3530}},
+              {"input_shape", {1, 28, 28}},
+              {"num_classes", 10}};
+}
+
+TEST(Parity, PrecisionGatingResNetW8A3) {
+  auto m = build_model(small_pg(8, 3));
+  expect_parity(*m, true, 7, true);
+}
+
+TEST(Parity, PrecisionGatingResNetW1A4) {
+  auto m = build_model(small_pg(1, 4));
+  expect_parity(*m, true, 7, true);
 }
 
 TEST(Parity, PokeBnn) {
