@@ -4,8 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <iterator>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -95,6 +99,41 @@ inline void fill_input_random(Session& s, uint64_t seed, int index = 0) {
     for (auto& f : x) f = d(rng);
     s.set_input(index, std::span<const float>(x));
   }
+}
+
+// Floats in [-4, 4] with, one in `one_in`, a special value: +-0, subnormals, near-overflow magnitudes, +-inf
+// and (only if nans) two NaNs, one with a payload. For the float kernels' variant tests.
+inline std::vector<float> awkward_floats(std::mt19937_64& rng, size_t count, bool nans, uint64_t one_in) {
+  static const float kSpecial[] = {0.0f,
+                                   -0.0f,
+                                   std::numeric_limits<float>::denorm_min(),
+                                   -1e-40f,
+                                   1e38f,
+                                   -3e38f,
+                                   std::numeric_limits<float>::infinity(),
+                                   -std::numeric_limits<float>::infinity(),
+                                   std::numeric_limits<float>::quiet_NaN(),
+                                   std::bit_cast<float>(0x7fc12345u)};
+  const size_t specials = std::size(kSpecial) - (nans ? 0 : 2);
+  std::uniform_real_distribution<float> uniform(-4.0f, 4.0f);
+  std::vector<float> v(count);
+  for (auto& x : v) {
+    const uint64_t r = rng();
+    x = (r % one_in) == 0 ? kSpecial[(r >> 4) % specials] : uniform(rng);
+  }
+  return v;
+}
+
+// Bit for bit; with any_nan, a NaN matches any NaN except in the last `guard` elements (a guard region past
+// the output, always compared bit for bit).
+inline bool same_float_bytes(const std::vector<float>& a, const std::vector<float>& b, bool any_nan,
+                             size_t guard) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (any_nan && i + guard < a.size() && std::isnan(a[i]) && std::isnan(b[i])) continue;
+    if (std::bit_cast<uint32_t>(a[i]) != std::bit_cast<uint32_t>(b[i])) return false;
+  }
+  return true;
 }
 
 }  // namespace bnnkit::testing

@@ -25,27 +25,8 @@ namespace {
 constexpr int kGuard = 37;
 constexpr uint32_t kSentinel = 0x7fa5a5a5u;
 
-// NaNs (the last two specials) only if nans.
 std::vector<float> awkward_floats(std::mt19937_64& rng, size_t count, bool nans) {
-  static const float kSpecial[] = {0.0f,
-                                   -0.0f,
-                                   std::numeric_limits<float>::denorm_min(),
-                                   -1e-40f,
-                                   1e38f,
-                                   -3e38f,
-                                   std::numeric_limits<float>::infinity(),
-                                   -std::numeric_limits<float>::infinity(),
-                                   std::numeric_limits<float>::quiet_NaN(),
-                                   std::bit_cast<float>(0x7fc12345u)};
-  const size_t specials = std::size(kSpecial) - (nans ? 0 : 2);
-  std::uniform_real_distribution<float> uniform(-4.0f, 4.0f);
-  std::vector<float> v(count);
-  for (auto& x : v) {
-    const uint64_t r = rng();
-    // Specials are rarer than in the elementwise test: one in a window would hide the others.
-    x = (r % 16) == 0 ? kSpecial[(r >> 4) % specials] : uniform(rng);
-  }
-  return v;
+  return ::bnnkit::testing::awkward_floats(rng, count, nans, 16);
 }
 
 std::vector<int64_t> channel_counts() {
@@ -56,14 +37,8 @@ std::vector<int64_t> channel_counts() {
   return c;
 }
 
-// Bit for bit; with any_nan, a NaN output matches any NaN (the guard is still compared bit for bit).
 bool same_bytes(const std::vector<float>& a, const std::vector<float>& b, bool any_nan) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (any_nan && i + kGuard < a.size() && std::isnan(a[i]) && std::isnan(b[i])) continue;
-    if (std::bit_cast<uint32_t>(a[i]) != std::bit_cast<uint32_t>(b[i])) return false;
-  }
-  return true;
+  return ::bnnkit::testing::same_float_bytes(a, b, any_nan, kGuard);
 }
 
 class PoolVariants : public ::testing::TestWithParam<const char*> {
