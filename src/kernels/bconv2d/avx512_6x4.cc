@@ -198,7 +198,8 @@ template <int MR, int NR, bool kFloatFast>
     bool any;
     if constexpr (NR == 4) {
       const __mmask64 word = _mm512_kunpackd(_mm512_kunpackw(mk[3], mk[2]), _mm512_kunpackw(mk[1], mk[0]));
-      _store_mask64(reinterpret_cast<__mmask64*>(mp), word);
+      // mp is only 2-byte aligned: memcpy, which still compiles to one KMOVQ to memory (no alignment needed).
+      std::memcpy(mp, &word, sizeof word);
       any = !_kortestz_mask64_u8(word, word);
     } else {
       __mmask16 o = mk[0];
