@@ -54,26 +54,6 @@ torch::Tensor normalize_pixels(const torch::Tensor& images, const std::vector<fl
   return (x - m) / s;
 }
 
-torch::Tensor avg_pool2(const torch::Tensor& x) {
-  const int64_t h = x.size(2) / 2 * 2, w = x.size(3) / 2 * 2;
-  using torch::indexing::Slice;
-  const auto a = x.index({Slice(), Slice(), Slice(0, h, 2), Slice(0, w, 2)});
-  const auto b = x.index({Slice(), Slice(), Slice(0, h, 2), Slice(1, w, 2)});
-  const auto c = x.index({Slice(), Slice(), Slice(1, h, 2), Slice(0, w, 2)});
-  const auto d = x.index({Slice(), Slice(), Slice(1, h, 2), Slice(1, w, 2)});
-  return (((a + b) + c) + d) * 0.25f;
-}
-
-torch::Tensor global_avg_pool(const torch::Tensor& x, bool exact_order) {
-  if (!exact_order) return x.mean({2, 3});
-  const int64_t h = x.size(2), w = x.size(3);
-  auto sum = torch::zeros({x.size(0), x.size(1)}, x.options());
-  for (int64_t i = 0; i < h; ++i) {
-    for (int64_t j = 0; j < w; ++j) sum = sum + x.select(3, j).select(2, i);
-  }
-  return sum / static_cast<float>(h * w);
-}
-
 torch::Tensor channel_dup(const torch::Tensor& x) {
   return torch::cat({x, x}, 1);
 }

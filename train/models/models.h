@@ -33,6 +33,7 @@
 #include "train/nn/binary_dense.h"
 #include "train/nn/frac_conv2d.h"
 #include "train/nn/pg_conv2d.h"
+#include "train/nn/pool.h"
 #include "train/nn/quant.h"
 #include "train/nn/thermometer.h"
 
@@ -62,11 +63,6 @@ class ClassifierImpl : public torch::nn::Module {
 // Real-valued input: x = (p / 255 - mean[c]) / std[c] in float32 (graph metadata input_mean/input_std).
 torch::Tensor normalize_pixels(const torch::Tensor& images, const std::vector<float>& mean,
                                const std::vector<float>& std);
-// 2x2/2 average pool, evaluated as (((a + b) + c) + d) * 0.25 in float32 (row-major window order).
-torch::Tensor avg_pool2(const torch::Tensor& x);
-// Mean over H, W -> [N, C]. Eval mode sums the pixels in row-major order, then divides by H*W in float32, as
-// the engine's GlobalAvgPool; training uses torch's mean.
-torch::Tensor global_avg_pool(const torch::Tensor& x, bool exact_order);
 // cat(x, x) along channels.
 torch::Tensor channel_dup(const torch::Tensor& x);
 

@@ -9,7 +9,6 @@
 namespace bnnkit::train {
 
 namespace F = torch::nn::functional;
-using torch::indexing::Slice;
 
 DPReLUImpl::DPReLUImpl(int64_t channels) {
   beta = register_parameter("beta", torch::zeros({channels}));
@@ -22,24 +21,6 @@ torch::Tensor DPReLUImpl::forward(const torch::Tensor& x) {
   const auto t = x - per_channel(beta, x);
   const auto p = torch::where(t >= 0, per_channel(eta_pos, x), per_channel(eta_neg, x)) * t;
   return p - per_channel(gamma, x);
-}
-
-SamePadding same_padding(int64_t in, int64_t k, int64_t stride) {
-  const int64_t out = (in + stride - 1) / stride;
-  const int64_t total = std::max<int64_t>((out - 1) * stride + k - in, 0);
-  return {out, total / 2, total - total / 2};
-}
-
-torch::Tensor avg_pool3_s2_same(const torch::Tensor& x) {
-  const auto ph = same_padding(x.size(2), 3, 2), pw = same_padding(x.size(3), 3, 2);
-  const auto xp = F::pad(x, F::PadFuncOptions({pw.before, pw.after, ph.before, ph.after}));
-  // Zero taps added where the engine skips padding: x + 0 == x, and the sum starts at +0.
-  auto sum = torch::zeros({x.size(0), x.size(1), ph.out, pw.out}, x.options());
-  for (int64_t i = 0; i < 3; ++i)
-    for (int64_t j = 0; j < 3; ++j)
-      sum = sum + xp.index({Slice(), Slice(), Slice(i, i + 2 * (ph.out - 1) + 1, 2),
-                            Slice(j, j + 2 * (pw.out - 1) + 1, 2)});
-  return sum / 9.0f;
 }
 
 torch::Tensor channel_group_avg(const torch::Tensor& x, int64_t out) {
@@ -75,15 +56,8 @@ SeGateImpl::SeGateImpl(int64_t in, int64_t out, int bits) {
 
 torch::Tensor SeGateImpl::forward(const torch::Tensor& x, const PokeQuant& q) {
   const int64_t h = x.size(2), w = x.size(3);
-  torch::Tensor m;
-  if (is_training()) {
-    m = x.mean({2, 3}, /*keepdim=*/true);
-  } else {  // the engine's AvgPool over the whole map: row-major sum, then / (h * w)
-    auto sum = torch::zeros({x.size(0), x.size(1)}, x.options());
-    for (int64_t i = 0; i < h; ++i)
-      for (int64_t j = 0; j < w; ++j) sum = sum + x.select(3, j).select(2, i);
-    m = (sum / static_cast<float>(h * w)).view({x.size(0), x.size(1), 1, 1});
-  }
+  // The engine's AvgPool over the whole map in eval: the row-major sum of GlobalAvgPool, then / (h * w).
+  const auto m = global_avg_pool(x, !is_training()).view({x.size(0), x.size(1), 1, 1});
   auto s = torch::relu(fc1->forward(m, q.se_in));
   s = hard_sigmoid(fc2->forward(s, q.se_mid));
   return s.flatten(1);

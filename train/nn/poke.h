@@ -25,6 +25,7 @@
 
 #include "train/nn/batch_norm.h"
 #include "train/nn/binary_conv2d.h"
+#include "train/nn/pool.h"
 #include "train/nn/quant.h"
 
 namespace bnnkit::train {
@@ -39,13 +40,6 @@ class DPReLUImpl : public torch::nn::Module {
 };
 TORCH_MODULE(DPReLU);
 
-// TF/Flax SAME padding along one axis for a k-window with stride s: {out, before, after}.
-struct SamePadding {
-  int64_t out, before, after;
-};
-SamePadding same_padding(int64_t in, int64_t k, int64_t stride);
-// AvgPool 3x3/2 SAME with the divisor 9 everywhere (count_include_pad), the engine's summation order.
-torch::Tensor avg_pool3_s2_same(const torch::Tensor& x);
 // Mean of consecutive groups of C / out channels (trailing channels that fill no group ignored).
 torch::Tensor channel_group_avg(const torch::Tensor& x, int64_t out);
 // x followed by zero channels up to `out`.
