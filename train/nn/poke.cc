@@ -55,7 +55,6 @@ SeGateImpl::SeGateImpl(int64_t in, int64_t out, int bits) {
 }
 
 torch::Tensor SeGateImpl::forward(const torch::Tensor& x, const PokeQuant& q) {
-  const int64_t h = x.size(2), w = x.size(3);
   // The engine's AvgPool over the whole map in eval: the row-major sum of GlobalAvgPool, then / (h * w).
   const auto m = global_avg_pool(x, !is_training()).view({x.size(0), x.size(1), 1, 1});
   auto s = torch::relu(fc1->forward(m, q.se_in));
