@@ -21,7 +21,8 @@ float bound(const Json& cfg, const char* key, float fallback) {
 // fold); training: the fake-quantised float conv, then BN on batch statistics.
 torch::Tensor quant_conv_bn(QuantConv2d& conv, BatchNorm& bn, const torch::Tensor& x, const UniformQuant& q) {
   if (conv->is_training()) return bn->forward(conv->forward_fake(x, q));
-  return bn->forward_scaled(conv->forward_acc(quant_codes(x, q)), conv->eval_scale(q));
+  const auto e = conv->forward_exact(x, q);  // its shift is 0: no bias, and q is centred on 0
+  return bn->forward_scaled(e.acc, e.scale);
 }
 
 }  // namespace

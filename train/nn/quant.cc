@@ -98,12 +98,11 @@ torch::Tensor QuantConv2dImpl::forward_fake(const torch::Tensor& x, const Unifor
   return bias.defined() ? y + bias.view({1, -1, 1, 1}) : y;
 }
 
-torch::Tensor QuantConv2dImpl::forward_acc(const torch::Tensor& codes) const {
+torch::Tensor QuantConv2dImpl::acc(const torch::Tensor& codes, const WeightCodes& w) const {
   namespace F = torch::nn::functional;
   torch::NoGradGuard no_grad;
-  const auto k = weight_codes(weight, options.bits()).codes;
   const auto acc = F::conv2d(
-      codes.to(torch::kFloat64), k.to(torch::kFloat64),
+      codes.to(torch::kFloat64), w.codes.to(torch::kFloat64),
       F::Conv2dFuncOptions().stride(options.stride()).padding(options.padding()).groups(options.groups()));
   return acc.to(torch::kFloat32);
 }
@@ -114,18 +113,28 @@ torch::Tensor QuantConv2dImpl::eval_scale(const UniformQuant& act) const {
 }
 
 torch::Tensor QuantConv2dImpl::eval_shift(const UniformQuant& act) const {
+  return shift(weight_codes(weight, options.bits()), act);
+}
+
+torch::Tensor QuantConv2dImpl::shift(const WeightCodes& w, const UniformQuant& act) const {
   torch::NoGradGuard no_grad;
   if (act.mid() != 0.0f && options.padding() > 0)
     throw std::invalid_argument("QuantConv2d: a padded conv needs an activation range centred on 0");
-  const auto c = weight_codes(weight, options.bits());
-  const auto sum_k = c.codes.flatten(1).sum(1);  // exact integers
-  auto shift = (c.scale * sum_k) * act.mid();
-  return bias.defined() ? shift + bias.detach() : shift;
+  const auto sum_k = w.codes.flatten(1).sum(1);  // exact integers
+  auto s = (w.scale * sum_k) * act.mid();
+  return bias.defined() ? s + bias.detach() : s;
+}
+
+QuantConv2dImpl::Exact QuantConv2dImpl::forward_exact(const torch::Tensor& x, const UniformQuant& act) const {
+  torch::NoGradGuard no_grad;
+  const auto w = weight_codes(weight, options.bits());
+  return {acc(quant_codes(x, act), w), w.scale * (act.step() / 2.0f), shift(w, act)};
 }
 
 torch::Tensor QuantConv2dImpl::forward(const torch::Tensor& x, const UniformQuant& act) {
   if (is_training()) return forward_fake(x, act);
-  return channel_affine(forward_acc(quant_codes(x, act)), eval_scale(act), eval_shift(act));
+  const auto e = forward_exact(x, act);
+  return channel_affine(e.acc, e.scale, e.shift);
 }
 
 }  // namespace bnnkit::train

@@ -64,16 +64,24 @@ class QuantConv2dImpl : public torch::nn::Module {
   explicit QuantConv2dImpl(const QuantConv2dOptions& options);
   // Training arithmetic: conv(fake_quant(x), fake_quant_weight(W)) + bias.
   torch::Tensor forward_fake(const torch::Tensor& x, const UniformQuant& act);
-  // Eval arithmetic: the integer accumulator over codes ([N, C, H, W] codes from quant_codes).
-  torch::Tensor forward_acc(const torch::Tensor& codes) const;
-  // acc -> real conv output: acc * eval_scale + eval_shift (see the header comment); float32 [OC].
+  // Eval arithmetic, from one computation of the weight codes: the integer accumulator over quant_codes(x)
+  // and the scale and shift (float32 [OC]) that make acc * scale + shift the real conv output.
+  struct Exact {
+    torch::Tensor acc, scale, shift;
+  };
+  Exact forward_exact(const torch::Tensor& x, const UniformQuant& act) const;
+  // The scale and shift alone (the exporter's constants; see the header comment).
   torch::Tensor eval_scale(const UniformQuant& act) const;
   torch::Tensor eval_shift(const UniformQuant& act) const;  // mid * s_o * sum(k_o) (+ bias)
-  // Either arithmetic by mode, followed by eval_scale/eval_shift in eval: the layer's real output.
+  // Either arithmetic by mode (in eval, acc * scale + shift): the layer's real output.
   torch::Tensor forward(const torch::Tensor& x, const UniformQuant& act);
 
   QuantConv2dOptions options;
   torch::Tensor weight, bias;  // bias undefined unless options.bias()
+
+ private:
+  torch::Tensor acc(const torch::Tensor& codes, const WeightCodes& w) const;
+  torch::Tensor shift(const WeightCodes& w, const UniformQuant& act) const;
 };
 TORCH_MODULE(QuantConv2d);
 
