@@ -312,17 +312,22 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
     if (npending == 0) return;
     const bool dense = use_dense(a.lsb_pass, work, lay.k, oc);
     if (dense) Traits::msb(lsb, b, oy, x0, x1, dl);
-    auto pixel_out = [&](int p) {
-      PixelOut px{};
+    // Field by field into px: building a PixelOut and copying it whole reloaded the fresh field stores as
+    // wider vector loads, which cannot be store-forwarded (a stall per pixel; ~10 % of the sparse pass).
+    auto set_pixel_out = [&](PixelOut& px, int p) {
       px.dmsb = dmr + static_cast<size_t>(p) * oc;
       px.masks = mkr + p * nv;
+      px.dlsb = nullptr;
+      px.pcs = nullptr;
+      px.base = 0;
+      px.base_vec = nullptr;
       px.dst = dst + static_cast<ptrdiff_t>(p) * px_bytes;
       px.skip_closed = Traits::kFusedGates;
-      return px;
     };
     if (dense) {
       for (int i = 0; i < npending; ++i) {
-        PixelOut px = pixel_out(pending[i]);
+        PixelOut px;
+        set_pixel_out(px, pending[i]);
         px.dlsb = dl + static_cast<size_t>(pending[i]) * oc;
         Traits::finish(a.out, oc, px);
       }
@@ -334,7 +339,7 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
       for (int i = 0; i < cn; ++i) {
         const int p = pending[c0 + i];
         PixelOut& px = pxs[i];
-        px = pixel_out(p);
+        set_pixel_out(px, p);
         px.pcs = sums + i * ls;
         px.base = full_base;
         int32_t* list = lists + i * ls;
