@@ -61,6 +61,7 @@
 namespace bnnkit::bench {
 namespace {
 
+using kernels::AlignedVector;
 using kernels::BConv2dArgs;
 using kernels::BDenseArgs;
 using kernels::ConvGeometry;
@@ -421,11 +422,11 @@ void BM_bconv(benchmark::State& state, ConvGeometry g, OutputKind kind, int thre
   }
   const auto src = random_bits(static_cast<size_t>(g.n) * g.ih * g.iw, g.ic, 1);
   const auto ref_w = random_bits(static_cast<size_t>(g.oc) * g.kh * g.kw, g.ic, 2);
-  std::vector<Word> w(v->packed_weight_words(g));
+  AlignedVector<Word> w(v->packed_weight_words(g));
   v->pack_weights(g, ref_w.data(), w.data());
   const Stage st(g.oc);
-  std::vector<unsigned char> dst(static_cast<size_t>(g.out_rows()) * g.ow() *
-                                 kernels::output_pixel_bytes(kind, g.oc));
+  AlignedVector<unsigned char> dst(static_cast<size_t>(g.out_rows()) * g.ow() *
+                                   kernels::output_pixel_bytes(kind, g.oc));
   BConv2dArgs a;
   a.g = g;
   a.padding = Padding::kZero;
@@ -465,10 +466,10 @@ void BM_bdense(benchmark::State& state, int n, int ic, int oc, OutputKind kind, 
   }
   const auto src = random_bits(n, ic, 3);
   const auto ref_w = random_bits(oc, ic, 4);
-  std::vector<Word> w(v->packed_weight_words(ic, oc));
+  AlignedVector<Word> w(v->packed_weight_words(ic, oc));
   v->pack_weights(ic, oc, ref_w.data(), w.data());
   const Stage st(oc);
-  std::vector<unsigned char> dst(static_cast<size_t>(n) * kernels::output_pixel_bytes(kind, oc));
+  AlignedVector<unsigned char> dst(static_cast<size_t>(n) * kernels::output_pixel_bytes(kind, oc));
   BDenseArgs a;
   a.n = n;
   a.ic = ic;
@@ -513,9 +514,9 @@ void BM_bitpack(benchmark::State& state, const kernels::BitpackVariant* v, int p
     return;
   }
   std::mt19937_64 rng(5);
-  std::vector<float> src(static_cast<size_t>(pixels) * channels);
+  AlignedVector<float> src(static_cast<size_t>(pixels) * channels);
   for (auto& x : src) x = static_cast<float>(static_cast<int64_t>(rng() % 2001) - 1000) * 1e-3f;
-  std::vector<Word> dst(static_cast<size_t>(pixels) * kernels::words_for(channels));
+  AlignedVector<Word> dst(static_cast<size_t>(pixels) * kernels::words_for(channels));
   kernels::BitpackArgs a;
   a.rows = pixels;
   a.channels = channels;
@@ -536,9 +537,9 @@ void BM_thermometer(benchmark::State& state, const kernels::ThermometerVariant* 
     return;
   }
   std::mt19937_64 rng(6);
-  std::vector<uint8_t> src(static_cast<size_t>(pixels) * channels);
+  AlignedVector<uint8_t> src(static_cast<size_t>(pixels) * channels);
   for (auto& x : src) x = static_cast<uint8_t>(rng());
-  std::vector<Word> dst(static_cast<size_t>(pixels) * kernels::words_for(channels * 32));
+  AlignedVector<Word> dst(static_cast<size_t>(pixels) * kernels::words_for(channels * 32));
   kernels::ThermometerArgs a;
   a.pixels = pixels;
   a.channels = channels;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/common/aligned.h"
 #include "kernels/common/bits.h"
 #include "kernels/common/output_stage.h"
 
@@ -54,10 +55,10 @@ inline void record(const std::string& key, double seconds, int64_t iterations) {
 using kernels::Word;
 
 // Random bit-packed rows with zero tail bits.
-inline std::vector<Word> random_bits(size_t rows, int channels, uint64_t seed) {
+inline kernels::AlignedVector<Word> random_bits(size_t rows, int channels, uint64_t seed) {
   std::mt19937_64 rng(seed);
   const int words = kernels::words_for(channels);
-  std::vector<Word> v(rows * words);
+  kernels::AlignedVector<Word> v(rows * words);
   for (size_t i = 0; i < v.size(); ++i)
     v[i] = rng() & ((i % words == static_cast<size_t>(words - 1)) ? kernels::tail_mask(channels) : ~Word{0});
   return v;

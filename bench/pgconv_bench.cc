@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/common/aligned.h"
 #include "kernels/common/cpu_features.h"
 #include "kernels/pgconv/pgconv.h"
 #include "kernels/pgconv/variants.h"
@@ -51,7 +52,7 @@ double thread_seconds() {
 struct Layer {
   k::ConvGeometry g;
   std::vector<float> x, s, scale, bias;
-  std::vector<k::Word> planes;
+  k::AlignedVector<k::Word> planes;
   std::vector<int32_t> codes;
   std::vector<float> o_hb;  // [pixel][oc]: float(acc_hb) * k
 
@@ -114,8 +115,8 @@ const Layer& layer() {
 }
 
 struct Prepared {
-  std::vector<k::Word> packed;
-  std::vector<float> out;
+  k::AlignedVector<k::Word> packed;
+  k::AlignedVector<float> out;
   explicit Prepared(const k::PGConv2dVariant& v) {
     const Layer& l = layer();
     packed.assign(v.packed_weight_words(l.g, kWb) + 1, 0);

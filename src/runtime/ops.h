@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bnnkit/graph.h"
+#include "kernels/common/aligned.h"
 #include "kernels/common/bits.h"
 #include "kernels/common/cpu_features.h"
 #include "runtime/infer.h"
@@ -33,9 +34,9 @@ struct Node {
   // Computes rows [begin, end); fractional convs add their open-gate count to *gate_count.
   std::function<void(int64_t begin, int64_t end, int64_t* gate_count)> fn;
   bool gated = false;
-  int64_t gate_outputs = 0;           // outputs per run (for density)
-  std::vector<int64_t> gate_counts;   // per thread, filled by the session
-  std::vector<kernels::Word> packed;  // weights in the chosen variant's layout
+  int64_t gate_outputs = 0;                      // outputs per run (for density)
+  std::vector<int64_t> gate_counts;              // per thread, filled by the session
+  kernels::AlignedVector<kernels::Word> packed;  // weights in the chosen variant's layout, 64-byte aligned
   // Optional first phase over its own units, run (split over the threads like fn) before fn: PGConv2d
   // quantizes each image here, since every output row needs its whole image's scale.
   std::function<void(int64_t begin, int64_t end)> prepare;
