@@ -11,8 +11,12 @@
 //                                      that P % of the outputs open (the default, adaptive LSB pass)
 //   fracconv/28x28x128-128/d<P>/sparse and /dense: the LSB pass forced either way (where the adaptive
 //                                      cutoff should sit)
+//   fracconv/28x28x128-128/d<P>/paired: the adaptive pass and the 1bit layer alternately, each call timed on
+//                                      its own, so both see the same machine (the ratio least disturbed by a
+//                                      shared, drifting machine; the entry's own time is the two together)
 // Counters: density (open outputs / outputs, as counted by the kernel), x_1bit (time / 1bit median),
-// x_dense2bit (time / dense2bit median).
+// x_dense2bit (time / dense2bit median); paired entries: x_1bit (gated / 1-bit CPU time over the same
+// iterations), gated_us and onebit_us (per call).
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -30,6 +34,7 @@
 namespace bnnkit::bench {
 namespace {
 
+using kernels::AlignedVector;
 using kernels::ConvGeometry;
 using kernels::OutputKind;
 using kernels::Padding;
@@ -39,9 +44,9 @@ const std::string kName = "fracconv/28x28x128-128";
 
 // The layer's inputs, weights and output stage, shared by every entry.
 struct Layer {
-  std::vector<Word> msb = random_bits(static_cast<size_t>(kLayer.ih) * kLayer.iw, kLayer.ic, 11);
-  std::vector<Word> lsb = random_bits(static_cast<size_t>(kLayer.ih) * kLayer.iw, kLayer.ic, 12);
-  std::vector<Word> weights =
+  AlignedVector<Word> msb = random_bits(static_cast<size_t>(kLayer.ih) * kLayer.iw, kLayer.ic, 11);
+  AlignedVector<Word> lsb = random_bits(static_cast<size_t>(kLayer.ih) * kLayer.iw, kLayer.ic, 12);
+  AlignedVector<Word> weights =
       random_bits(static_cast<size_t>(kLayer.oc) * kLayer.kh * kLayer.kw, kLayer.ic, 13);
   Stage stage{kLayer.oc};
   std::vector<int32_t> d_msb;  // [pixel][oc], for the thresholds
@@ -99,48 +104,97 @@ void set_ratios(benchmark::State& state, const std::string& key) {
   if (two > 0) state.counters["x_dense2bit"] = mine / two;
 }
 
-void BM_1bit(benchmark::State& state) {
-  const Layer& l = layer();
-  const auto& v = kernels::bconv2d_select(kLayer, Padding::kZero, OutputKind::kFloat, kernels::active_isa());
-  std::vector<Word> w(v.packed_weight_words(kLayer));
-  v.pack_weights(kLayer, l.weights.data(), w.data());
-  std::vector<float> dst(static_cast<size_t>(kLayer.out_rows()) * kLayer.ow() * kLayer.oc);
+size_t output_floats() {
+  return static_cast<size_t>(kLayer.out_rows()) * kLayer.ow() * kLayer.oc;
+}
+
+// The 1-bit layer: the MSB plane through the best bconv2d variant, float output.
+struct OneBit {
+  const kernels::BConv2dVariant& v =
+      kernels::bconv2d_select(kLayer, Padding::kZero, OutputKind::kFloat, kernels::active_isa());
+  AlignedVector<Word> w = AlignedVector<Word>(v.packed_weight_words(kLayer));
+  AlignedVector<float> dst = AlignedVector<float>(output_floats());
   kernels::BConv2dArgs a;
-  a.g = kLayer;
-  a.src = l.msb.data();
-  a.weights = w.data();
-  a.out = l.stage.stage(OutputKind::kFloat);
-  a.dst = dst.data();
-  time_layer(state, kName + "/1bit", [&] { v.run(a, 0, kLayer.out_rows()); });
-  state.SetLabel(v.name);
+  OneBit() {
+    const Layer& l = layer();
+    v.pack_weights(kLayer, l.weights.data(), w.data());
+    a.g = kLayer;
+    a.src = l.msb.data();
+    a.weights = w.data();
+    a.out = l.stage.stage(OutputKind::kFloat);
+    a.dst = dst.data();
+  }
+  void run() { v.run(a, 0, kLayer.out_rows()); }
+};
+
+// The fractional layer with thresholds opening `percent` % of the outputs (percent < 0: every gate open).
+struct Frac {
+  const kernels::FracConv2dVariant& v =
+      kernels::fracconv2d_select(kLayer, Padding::kZero, OutputKind::kFloat, kernels::active_isa());
+  AlignedVector<Word> w = AlignedVector<Word>(v.packed_weight_words(kLayer));
+  std::vector<int32_t> gate;
+  AlignedVector<float> dst = AlignedVector<float>(output_floats());
+  int64_t open = 0;
+  kernels::FracConv2dArgs a;
+  Frac(int percent, kernels::LsbPass pass) : gate(layer().thresholds(percent < 0 ? 100 : percent)) {
+    const Layer& l = layer();
+    v.pack_weights(kLayer, l.weights.data(), w.data());
+    a.g = kLayer;
+    a.src_msb = l.msb.data();
+    a.src_lsb = l.lsb.data();
+    a.weights = w.data();
+    a.gate_threshold = gate.data();
+    a.out = l.stage.stage(OutputKind::kFloat);
+    a.dst = dst.data();
+    a.open_count = &open;
+    a.lsb_pass = pass;
+  }
+  void run() { v.run(a, 0, kLayer.out_rows()); }
+  // Open outputs per output over `runs` calls.
+  double density(double runs) const {
+    return static_cast<double>(open) / (static_cast<double>(output_floats()) * runs);
+  }
+};
+
+void BM_1bit(benchmark::State& state) {
+  OneBit one;
+  time_layer(state, kName + "/1bit", [&] { one.run(); });
+  state.SetLabel(one.v.name);
 }
 
 // percent < 0: the dense2bit baseline (all open, dense LSB pass).
 void BM_frac(benchmark::State& state, int percent, kernels::LsbPass pass, std::string key) {
-  const Layer& l = layer();
-  const auto& v =
-      kernels::fracconv2d_select(kLayer, Padding::kZero, OutputKind::kFloat, kernels::active_isa());
-  std::vector<Word> w(v.packed_weight_words(kLayer));
-  v.pack_weights(kLayer, l.weights.data(), w.data());
-  const std::vector<int32_t> gate = l.thresholds(percent < 0 ? 100 : percent);
-  std::vector<float> dst(static_cast<size_t>(kLayer.out_rows()) * kLayer.ow() * kLayer.oc);
-  int64_t open = 0;
-  kernels::FracConv2dArgs a;
-  a.g = kLayer;
-  a.src_msb = l.msb.data();
-  a.src_lsb = l.lsb.data();
-  a.weights = w.data();
-  a.gate_threshold = gate.data();
-  a.out = l.stage.stage(OutputKind::kFloat);
-  a.dst = dst.data();
-  a.open_count = &open;
-  a.lsb_pass = pass;
-  time_layer(state, key, [&] { v.run(a, 0, kLayer.out_rows()); });
-  const double outputs = static_cast<double>(kLayer.out_rows()) * kLayer.ow() * kLayer.oc;
-  const double runs = static_cast<double>(state.iterations()) + 1;
-  state.counters["density"] = static_cast<double>(open) / (outputs * runs);
-  state.SetLabel(v.name);
+  Frac frac(percent, pass);
+  time_layer(state, key, [&] { frac.run(); });
+  state.counters["density"] = frac.density(static_cast<double>(state.iterations()) + 1);
+  state.SetLabel(frac.v.name);
   set_ratios(state, key);
+}
+
+// The adaptive pass and the 1-bit layer alternately, each call on its own clock readings.
+void BM_paired(benchmark::State& state, int percent) {
+  Frac frac(percent, kernels::LsbPass::kAuto);
+  OneBit one;
+  frac.run();  // warm caches and page tables
+  one.run();
+  double gated = 0, onebit = 0;
+  int64_t iters = 0;
+  for (auto _ : state) {
+    const double t0 = now(1);
+    frac.run();
+    const double t1 = now(1);
+    one.run();
+    onebit += now(1) - t1;
+    gated += t1 - t0;
+    ++iters;
+  }
+  state.counters["density"] = frac.density(static_cast<double>(iters) + 1);
+  if (iters > 0 && onebit > 0) {
+    state.counters["x_1bit"] = gated / onebit;
+    state.counters["gated_us"] = 1e6 * gated / static_cast<double>(iters);
+    state.counters["onebit_us"] = 1e6 * onebit / static_cast<double>(iters);
+  }
+  state.SetLabel(frac.v.name);
 }
 
 void configure(benchmark::internal::Benchmark* b) {
@@ -158,6 +212,7 @@ int register_all() {
                                            key + "/sparse"));
     configure(benchmark::RegisterBenchmark((key + "/dense").c_str(), BM_frac, p, kernels::LsbPass::kDense,
                                            key + "/dense"));
+    configure(benchmark::RegisterBenchmark((key + "/paired").c_str(), BM_paired, p));
   }
   return 0;
 }

@@ -5,7 +5,8 @@
     python3 bench/fracconv_table.py fc.json --svg docs/fracconv_sweep.svg
 
 Reads the medians (Google Benchmark's aggregates) and prints one row per density: the automatic LSB pass, the
-forced sparse and forced dense passes, as times and as multiples of the 1-bit conv and of the dense 2-bit conv.
+forced sparse and forced dense passes, as times and as multiples of the 1-bit conv and of the dense 2-bit conv,
+and the paired ratio (the automatic pass and the 1-bit conv alternating call by call, `.../paired`).
 The plot draws the three as time / 1-bit time against the measured density. Standard library only.
 """
 import argparse
@@ -13,7 +14,7 @@ import json
 import re
 import sys
 
-NAME = re.compile(r"^fracconv/(?P<shape>[^/]+)/(?P<what>1bit|dense2bit|d(?P<p>\d+))(?:/(?P<path>sparse|dense))?")
+NAME = re.compile(r"^fracconv/(?P<shape>[^/]+)/(?P<what>1bit|dense2bit|d(?P<p>\d+))(?:/(?P<path>sparse|dense|paired))?")
 
 
 def load(path):
@@ -99,16 +100,18 @@ def main():
     t1, t2 = us(one), us(two)
     print(f"Run of {context.get('date', '?')}; 1-bit conv {t1:.1f} us ({one.get('label', '')}), dense 2-bit conv "
           f"{t2:.1f} us = {t2 / t1:.2f}x the 1-bit conv.\n")
-    print("| target density | measured density | auto (us) | x 1-bit | x dense 2-bit | sparse (us) | x 1-bit | "
-          "dense (us) | x 1-bit |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| target density | measured density | auto (us) | x 1-bit | x 1-bit, paired | x dense 2-bit | sparse (us) "
+          "| x 1-bit | dense (us) | x 1-bit |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     series = {"auto": [], "sparse": [], "dense": []}
     for p in sorted({int(w[1:]) for w, _ in rows if w.startswith("d") and w[1:].isdigit()}):
-        auto, sp, de = (rows.get((f"d{p}", k)) for k in ("auto", "sparse", "dense"))
+        auto, sp, de, pa = (rows.get((f"d{p}", k)) for k in ("auto", "sparse", "dense", "paired"))
         if auto is None:
             continue
         d = auto.get("density", 0.0)
-        cells = [f"{p} %", f"{100 * d:.1f} %", f"{us(auto):.1f}", f"{us(auto) / t1:.2f}", f"{us(auto) / t2:.2f}"]
+        paired = f"{pa['x_1bit']:.2f}" if pa is not None and "x_1bit" in pa else ""
+        cells = [f"{p} %", f"{100 * d:.1f} %", f"{us(auto):.1f}", f"{us(auto) / t1:.2f}", paired,
+                 f"{us(auto) / t2:.2f}"]
         for b in (sp, de):
             cells += [f"{us(b):.1f}", f"{us(b) / t1:.2f}"] if b else ["", ""]
         print("| " + " | ".join(cells) + " |")
