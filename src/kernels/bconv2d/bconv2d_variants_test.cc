@@ -182,9 +182,16 @@ TEST_P(BConv2dVariants, MatchesReferenceOnAllShapes) {
 TEST_P(BConv2dVariants, MatchesReferenceOnLayerShapes) {
   auto rng = ::bnnkit::testing::make_rng(0xC1);
   const ConvGeometry shapes[] = {
-      {1, 14, 14, 64, 64, 3, 3, 1, 1, 1, 1}, {1, 15, 13, 128, 192, 3, 3, 2, 2, 1, 1},
-      {1, 7, 7, 512, 80, 3, 3, 1, 1, 1, 1},  {2, 9, 11, 96, 130, 1, 1, 1, 1, 0, 0},
+      {1, 14, 14, 64, 64, 3, 3, 1, 1, 1, 1},
+      {1, 15, 13, 128, 192, 3, 3, 2, 2, 1, 1},
+      {1, 7, 7, 512, 80, 3, 3, 1, 1, 1, 1},
+      {2, 9, 11, 96, 130, 1, 1, 1, 1, 0, 0},
       {1, 12, 12, 32, 48, 3, 3, 1, 1, 1, 1},
+      // Strided 1x1 layers with short output rows, which avx512_6x4 gathers into pixel runs in chunks of 2048
+      // words (682 and 512 pixels here): each of the 3 row slices spans more than one chunk, so chunks end
+      // mid-row and mid-image.
+      {3, 190, 21, 129, 65, 1, 1, 2, 2, 0, 0},
+      {2, 300, 14, 200, 70, 1, 1, 2, 2, 0, 0},
   };
   for (const ConvGeometry& g : shapes) {
     if (light_sweep() && &g != &shapes[0]) break;
