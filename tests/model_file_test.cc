@@ -244,6 +244,15 @@ const std::vector<Malformed>& malformed_cases() {
          });
        },
        "input channels, input has"},
+      {"WeightPaddingBitsSet",
+       [] {
+         return mutated([](Graph& g) {
+           // Bit 40 of the first word of the fractional conv's weights: past its 16 input channels.
+           const TensorDef& w = g.tensors[g.ops[find_op(g, "FracConv2d")].inputs[2]];
+           g.buffers[w.buffer][5] |= 0x01;
+         });
+       },
+       "has bits set past its 16 channels in row 0 (padding bits must be 0)"},
       {"ReadBeforeWrite", [] { return mutated([](Graph& g) { std::swap(g.ops[0], g.ops[1]); }); },
        "before any op produces it"},
       {"ZeroStride",

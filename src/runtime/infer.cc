@@ -585,6 +585,27 @@ int64_t op_macs(const OpDef& op, const std::vector<const TensorSpec*>& in,
   return 0;
 }
 
+// The bits past the channel count in a packed row's last word must be 0 (DESIGN.md, "Packing"): kernels
+// may skip the words or half-words that hold only such bits (avx512_6x4 reads one dword per pixel for
+// ic <= 32), so a set one would make the result depend on the kernel.
+namespace {
+void check_padding_bits(const TensorDef& td, const std::vector<uint8_t>& buffer) {
+  const int64_t channels = td.shape.back();
+  if (channels % 64 == 0) return;
+  const int64_t words = (channels + 63) / 64;
+  const int64_t rows = num_elements(td.shape) / channels;
+  const uint64_t pad = ~uint64_t{0} << (channels % 64);
+  for (int64_t r = 0; r < rows; ++r) {
+    uint64_t last;
+    std::memcpy(&last, buffer.data() + ((r + 1) * words - 1) * sizeof(uint64_t), sizeof last);
+    if ((last & pad) != 0)
+      throw Error("bit-packed constant '" + td.name + "' " + shape_str(td.shape) + " has bits set past its " +
+                  std::to_string(channels) + " channels in row " + std::to_string(r) +
+                  " (padding bits must be 0)");
+  }
+}
+}  // namespace
+
 void validate_graph(const Graph& g) {
   const int nt = static_cast<int>(g.tensors.size());
   const auto tensor_ref = [&](int t, const std::string& where) {
@@ -617,6 +638,7 @@ void validate_graph(const Graph& g) {
         throw Error("constant '" + td.name + "' " + shape_str(td.shape) + " " + dtype_name(td.dtype) +
                     " needs " + std::to_string(want) + " bytes, its buffer has " +
                     std::to_string(g.buffers[td.buffer].size()));
+      if (td.dtype == DType::kBits) check_padding_bits(td, g.buffers[td.buffer]);
       defined[t] = true;
     }
   }
