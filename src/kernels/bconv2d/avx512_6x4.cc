@@ -12,7 +12,9 @@
 // count runs the same code: a partial dword just adds zero bits.
 //
 // Packed weights (built once by pack_weights), with T = kh * kw taps and K32 = 2 * words_for(ic) dwords per
-// tap:
+// tap, except K32 = 1 for ic <= 32 (the high dword of a pixel's word is all padding there: the tile steps
+// over it, 8 bytes a step, rather than XOR and count zeros, which halves the work of 16- and 32-channel
+// layers):
 //   output channels are cut into groups of 64 (one output word); group g holds nv = min(4, vectors left)
 //   vectors of 16 channels and starts at dword g * T * K32 * 64. Within a group: [tap][k][nv][16] uint32,
 //   i.e. for each (tap, dword) the nv weight vectors of the tile are adjacent. Lanes past oc are zero.
@@ -50,8 +52,12 @@ constexpr int kMr = 6;  // output pixels per tile
 
 struct Layout {
   int taps, k32, nvec;
+  int step_bytes;  // activation bytes per dword step: 4, or 8 when K32 = 1 (one dword of each 64-bit word)
   explicit Layout(const ConvGeometry& g)
-      : taps(g.kh * g.kw), k32(2 * words_for(g.ic)), nvec((g.oc + 15) / 16) {}
+      : taps(g.kh * g.kw),
+        k32(g.ic <= 32 ? 1 : 2 * words_for(g.ic)),
+        nvec((g.oc + 15) / 16),
+        step_bytes(g.ic <= 32 ? 8 : 4) {}
   size_t group_dwords() const { return static_cast<size_t>(taps) * k32 * kGroupChannels; }
   size_t weight_dwords() const { return static_cast<size_t>(taps) * k32 * nvec * kLanes; }
   size_t total_dwords() const { return weight_dwords() + static_cast<size_t>(nvec) * taps * kLanes; }
@@ -103,18 +109,19 @@ struct GroupStage {
 
 // Everything a tile needs besides the stage; pointers are at tap (i0, j0) of the tile's first pixel.
 struct TileArgs {
-  const char* src;    // activation bytes
-  const char* src2;   // two-plane mode: the same pixels in the LSB plane
-  ptrdiff_t src_px;   // bytes between the windows of consecutive tile pixels (sw pixels)
-  ptrdiff_t src_row;  // bytes between consecutive input rows
-  int rows;           // kernel rows to run
-  int steps;          // dword steps per kernel row: (j1 - j0) * K32
-  const uint32_t* w;  // packed weights of the group at (i0, j0)
-  ptrdiff_t w_row;    // dwords between kernel rows in the packed group
-  char* dst;          // first pixel's output, at the group's first channel
-  ptrdiff_t dst_px;   // bytes between output pixels
-  char* fdst;         // gated: first pixel's final output at the group's first channel (or word)
-  uint16_t* masks;    // gated: first pixel's gate masks of the group's first vector
+  const char* src;       // activation bytes
+  const char* src2;      // two-plane mode: the same pixels in the LSB plane
+  ptrdiff_t src_px;      // bytes between the windows of consecutive tile pixels (sw pixels)
+  ptrdiff_t src_row;     // bytes between consecutive input rows
+  int rows;              // kernel rows to run
+  int steps;             // dword steps per kernel row: (j1 - j0) * K32
+  ptrdiff_t step_bytes;  // activation bytes per step (Layout::step_bytes)
+  const uint32_t* w;     // packed weights of the group at (i0, j0)
+  ptrdiff_t w_row;       // dwords between kernel rows in the packed group
+  char* dst;             // first pixel's output, at the group's first channel
+  ptrdiff_t dst_px;      // bytes between output pixels
+  char* fdst;            // gated: first pixel's final output at the group's first channel (or word)
+  uint16_t* masks;       // gated: first pixel's gate masks of the group's first vector
 };
 
 // The fractional conv's final output of the integer accumulators v[] (NR vectors of 16 channels) for one
@@ -285,7 +292,8 @@ template <int MR, int NR, int M>
     for (int n = 0; n < NR; ++n) acc[m][n] = _mm512_setzero_si512();
 
   if (t.rows == 1 && t.steps == 2) {
-    // A 1x1 layer with ic <= 64 (one 64-bit word, two dword steps): the general loop below would spend a
+    // A 1x1 layer with 32 < ic <= 64 (one 64-bit word, two dword steps; also an edge window of two taps of
+    // a layer with ic <= 32, one dword each, 8 bytes apart): the general loop below would spend a
     // visible share of the tile on loop control, so this common case gets a straight-line body. (Unrolling
     // further, or for more step counts, measured slower: the code outgrows the op cache.)
 #pragma GCC unroll 2
@@ -295,7 +303,8 @@ template <int MR, int NR, int M>
       for (int n = 0; n < NR; ++n) wv[n] = _mm512_loadu_si512(t.w + (s * NR + n) * kLanes);
 #pragma GCC unroll 8
       for (int m = 0; m < MR; ++m) {
-        const __m512i x = _mm512_set1_epi32(static_cast<int>(load_u32(row_src<MR, M>(t, m) + 4 * s)));
+        const __m512i x =
+            _mm512_set1_epi32(static_cast<int>(load_u32(row_src<MR, M>(t, m) + t.step_bytes * s)));
 #pragma GCC unroll 8
         for (int n = 0; n < NR; ++n) {
           acc[m][n] = _mm512_add_epi32(acc[m][n], _mm512_popcnt_epi32(_mm512_xor_si512(x, wv[n])));
@@ -304,24 +313,32 @@ template <int MR, int NR, int M>
     }
   }
   const int rows = t.rows == 1 && t.steps == 2 ? 0 : t.rows;  // 0: done above
-  for (int r = 0; r < rows; ++r) {
-    const uint32_t* w = t.w + r * t.w_row;
-    const char* p[MR];
+  // The step stride as a constant of the loop (a run-time stride in the address cost the 3x3 layers 2-5 %).
+  auto accumulate = [&]<int kStepBytes>() {
+    for (int r = 0; r < rows; ++r) {
+      const uint32_t* w = t.w + r * t.w_row;
+      const char* p[MR];
 #pragma GCC unroll 8
-    for (int m = 0; m < MR; ++m) p[m] = row_src<MR, M>(t, m) + r * t.src_row;
-    for (int s = 0; s < t.steps; ++s) {
-      __m512i wv[NR];
+      for (int m = 0; m < MR; ++m) p[m] = row_src<MR, M>(t, m) + r * t.src_row;
+      for (int s = 0; s < t.steps; ++s) {
+        __m512i wv[NR];
 #pragma GCC unroll 8
-      for (int n = 0; n < NR; ++n) wv[n] = _mm512_loadu_si512(w + (s * NR + n) * kLanes);
+        for (int n = 0; n < NR; ++n) wv[n] = _mm512_loadu_si512(w + (s * NR + n) * kLanes);
 #pragma GCC unroll 8
-      for (int m = 0; m < MR; ++m) {
-        const __m512i x = _mm512_set1_epi32(static_cast<int>(load_u32(p[m] + 4 * s)));
+        for (int m = 0; m < MR; ++m) {
+          const __m512i x = _mm512_set1_epi32(static_cast<int>(load_u32(p[m] + kStepBytes * s)));
 #pragma GCC unroll 8
-        for (int n = 0; n < NR; ++n) {
-          acc[m][n] = _mm512_add_epi32(acc[m][n], _mm512_popcnt_epi32(_mm512_xor_si512(x, wv[n])));
+          for (int n = 0; n < NR; ++n) {
+            acc[m][n] = _mm512_add_epi32(acc[m][n], _mm512_popcnt_epi32(_mm512_xor_si512(x, wv[n])));
+          }
         }
       }
     }
+  };
+  if (t.step_bytes == 4) {
+    accumulate.template operator()<4>();
+  } else {
+    accumulate.template operator()<8>();
   }
 
   if constexpr (M == kGate) {
@@ -558,6 +575,7 @@ template <int NR, int M>
   TileArgs t;
   t.src_px = g.sw * rc.src_pixel_bytes;
   t.src_row = rc.src_row_bytes;
+  t.step_bytes = rc.lay->step_bytes;
   t.rows = rc.i1 - rc.i0;
   t.dst_px = rc.dst_px;
 
