@@ -8,6 +8,7 @@
 //   onednn_int8/<op>/<shape>/<stride>[/t2]      oneDNN u8 x s8 -> u8 conv (VNNI)
 //   bconv3x3/56x56x64-64/s1[/bits][/t2]       ours, float output (or packed bits), best variant for the CPU
 //   bconv3x3/56x56x64-64/s1/<variant>          ours with a named variant (a few shapes, every variant)
+//   bconv3x3/32x32x16-16/s1[/bits]             small-channel layers (ResNet-20 stages of 16 and 32 channels)
 //   bdense/1024-1024/n64[/t2]                  dense, float output
 //   bitpack/56x56x64/<variant>                 float -> packed sign bits (the input of a first binary layer)
 //   thermometer/224x224x3-l32/<variant>        uint8 image -> 32-level thermometer bits (FracBNN's input)
