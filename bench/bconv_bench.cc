@@ -645,6 +645,9 @@ void register_small_channels() {
                               std::to_string(cs.c) + "-" + std::to_string(cs.c) + "/s1";
     const std::string key = "/conv3x3/" + shape;
 #if defined(BNNKIT_HAVE_ONEDNN)
+    configure(benchmark::RegisterBenchmark(("onednn_fp32/conv3x3/" + shape).c_str(), BM_onednn, g, false,
+                                           false, 1, "fp32" + key),
+              1);
     configure(benchmark::RegisterBenchmark(("onednn_int8/conv3x3/" + shape).c_str(), BM_onednn, g, false,
                                            true, 1, "int8" + key),
               1);
