@@ -27,7 +27,9 @@
 #if defined(__x86_64__)  // x86-64 only; variants.cc lists this variant under the same condition
 // GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 headers (_mm512_undefined_* is "x = x"; GCC bug
 // 105593, fixed in GCC 13); the warning is about the header, not this file.
+#if defined(__GNUC__) && !defined(__clang__)  // clang has no such warning group (and warns about the pragma)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include <algorithm>

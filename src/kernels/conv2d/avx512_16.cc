@@ -6,7 +6,9 @@
 // groups), lanes past the group's channels zero (their outputs are not stored).
 #if defined(__x86_64__)  // x86-64 only; variants.cc lists this variant under the same condition
 // GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 headers (GCC bug 105593); see avx512_6x4.cc.
+#if defined(__GNUC__) && !defined(__clang__)  // clang has no such warning group (and warns about the pragma)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include <algorithm>

@@ -20,7 +20,9 @@
 // >= 2 and wb = 1), so the sum over j is a Horner scheme with immediate shifts plus one subtracted term.
 #if defined(__x86_64__)  // x86-64 only; variants.cc lists this variant under the same condition
 // GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 headers (GCC bug 105593, fixed in GCC 13).
+#if defined(__GNUC__) && !defined(__clang__)  // clang has no such warning group (and warns about the pragma)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 
 #include <algorithm>
