@@ -1,13 +1,14 @@
 // The gated fractional convolution (gated.h) for AVX-512 F/BW/VL + VPOPCNTDQ.
 //
 // MSB pass and dense LSB pass: bconv2d avx512_6x4, the MSB pass with its fused gate epilogue (gate compare,
-// masks, output as if closed). Open channels: a table of set-bit positions per mask byte. The per-pair LSB
-// dot product keeps the pixel's window in NZ = ceil(k / 8) zmm registers (templated for NZ <= 8) and XORs it
-// with each open channel's weight words, VPOPCNTQ, VPADDQ; 8 pairs' vectors of qword partial sums are reduced
-// to 8 totals by a transpose tree (21 ops, against 8 horizontal reductions of ~6 ops each), 1 or 2 leftover
-// pairs each by a horizontal add. The epilogue redoes only the 16-channel vectors with an open gate: the
-// compacted sums back to channel lanes by a VPERMD, then the output stage with the multiply-then-add rounding
-// of output_stage.h.
+// masks, output as if closed). The sparse LSB pass is direct (gated.h, Traits::direct): per pixel with an
+// open gate, its window loaded from the input rows straight into NZ = ceil(k / 8) zmm registers (templated
+// for NZ <= 8) by masked loads; the open channels walked by TZCNT over the masks; per open channel the window
+// XOR its weight words, VPOPCNTQ, VPADDQ, one horizontal add, and its output rewritten in place through the
+// output stage (a multiply then an add, as output_stage.h). The previous, compacted sparse pass (open-channel
+// lists, batches of 8 pairs reduced by a transpose tree, the output vectors redone) cost ~255 units per pixel
+// and ~26 per vector against the direct pass's ~178 and ~8.6, for ~4.8 per pair against ~9.3: the direct pass
+// is faster up to ~25 % density, and from ~4 % the dense pass beats both.
 #if defined(__x86_64__)  // x86-64 only; variants.cc lists this variant under the same condition
 // GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 headers (GCC bug 105593); see avx512_6x4.cc.
 #if defined(__GNUC__) && !defined(__clang__)  // clang has no such warning group (and warns about the pragma)
@@ -15,8 +16,8 @@
 #endif
 #include <immintrin.h>
 
-#include <array>
 #include <bit>
+#include <cstring>
 
 #include "kernels/bconv2d/variant_impls.h"
 #include "kernels/fracconv/gated.h"
@@ -25,95 +26,124 @@
 namespace bnnkit::kernels::fracconv_detail {
 namespace {
 
-// kBitPositions[b]: the positions of the set bits of byte b, one per byte, lowest first.
-constexpr auto kBitPositions = [] {
-  std::array<uint64_t, 256> t{};
-  for (unsigned b = 0; b < 256; ++b) {
-    int n = 0;
-    for (unsigned i = 0; i < 8; ++i) {
-      if ((b >> i) & 1u) t[b] |= static_cast<uint64_t>(i) << (8 * n++);
-    }
-  }
-  return t;
-}();
-
 inline __mmask16 lane_mask(int oc, int v) {
   const int n = std::min(16, oc - 16 * v);
   return static_cast<__mmask16>((1u << n) - 1);
 }
 
-// 8 vectors of 8 qword partial sums -> the 8 totals, as one vector in order.
-inline __m512i reduce8(const __m512i (&s)[8]) {
-  // Level 1: within 128-bit lanes, [a0 + a1, b0 + b1] for the pairs (0,1) (2,3) (4,5) (6,7).
-  __m512i t[4];
-  for (int i = 0; i < 4; ++i) {
-    t[i] = _mm512_add_epi64(_mm512_unpacklo_epi64(s[2 * i], s[2 * i + 1]),
-                            _mm512_unpackhi_epi64(s[2 * i], s[2 * i + 1]));
+// Channel c's output from its popcount sum pc: 2 * D_msb + D_lsb through the output stage.
+inline void direct_write(const OutputStage& out, const PixelOut& px, int c, int32_t pc) {
+  const int32_t base = px.base_vec != nullptr ? px.base_vec[c] : px.base;
+  const int32_t total = 2 * px.dmsb[c] + (base - 2 * pc);
+  switch (out.kind) {
+    case OutputKind::kInt32:
+      static_cast<int32_t*>(px.dst)[c] = total;
+      break;
+    case OutputKind::kFloat:
+      // A multiply, then an add (-ffp-contract=off): the rounding of output_stage.h.
+      static_cast<float*>(px.dst)[c] = static_cast<float>(total) * out.scale[c] + out.bias[c];
+      break;
+    case OutputKind::kBits: {
+      // bit 1 (value -1) iff (total >= threshold) == flip, as finish().
+      const bool one = (total >= out.threshold[c]) == (out.flip[c] != 0);
+      Word& word = static_cast<Word*>(px.dst)[c / 64];
+      const Word bit = Word{1} << (c % 64);
+      word = one ? word | bit : word & ~bit;
+      break;
+    }
   }
-  // Level 2: add 128-bit lanes pairwise: u[0] = [t0 L0+L1, t0 L2+L3, t1 L0+L1, t1 L2+L3].
-  __m512i u[2];
-  for (int i = 0; i < 2; ++i) {
-    u[i] = _mm512_add_epi64(_mm512_shuffle_i64x2(t[2 * i], t[2 * i + 1], _MM_SHUFFLE(2, 0, 2, 0)),
-                            _mm512_shuffle_i64x2(t[2 * i], t[2 * i + 1], _MM_SHUFFLE(3, 1, 3, 1)));
-  }
-  // Level 3: lane k of the result holds the totals of pairs (2k, 2k + 1).
-  return _mm512_add_epi64(_mm512_shuffle_i64x2(u[0], u[1], _MM_SHUFFLE(2, 0, 2, 0)),
-                          _mm512_shuffle_i64x2(u[0], u[1], _MM_SHUFFLE(3, 1, 3, 1)));
 }
 
-// Sums of popcount(window XOR w[o]) over k words for the listed channels: the window (zero past k, to a
-// multiple of 8 words) in NZ = ceil(k / 8) registers; each channel's k words at stride k, the last zmm loaded
-// with a mask (zeros past k, and no read past the buffer).
+// The open channels of a pixel, lowest first: f(c) for each. Four 16-channel masks at a time as one 64-bit
+// word, so the walk costs one TZCNT per open channel and a test per 64 channels (a test per 16-channel vector
+// was a mispredicted branch for most vectors at low density).
+template <class F>
+[[gnu::always_inline]] inline void for_open(const PixelOut& px, int oc, F&& f) {
+  const int nv = (oc + 15) / 16;
+  int v = 0;
+  for (; v + 4 <= nv; v += 4) {
+    uint64_t m;
+    std::memcpy(&m, px.masks + v, sizeof m);
+    for (; m != 0; m &= m - 1) f(16 * v + std::countr_zero(m));
+  }
+  for (; v < nv; ++v)
+    for (unsigned m = px.masks[v]; m != 0; m &= m - 1) f(16 * v + std::countr_zero(m));
+}
+
+// The window straight from the input rows into NZ registers: register z takes, from each row run that
+// overlaps its 8 words, one masked load at the address that puts the run's words in their lanes (masked lanes
+// are not read, so the address may start before the run). No copy: a copied window is read back with loads
+// that span several of the copy's stores, which cannot be store-forwarded.
 template <int NZ>
-void dots_nz(const Word* win, int k, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
-  __m512i wv[NZ];
+[[gnu::always_inline]] inline void load_window(const WindowRows& wr, __m512i (&wv)[NZ]) {
 #pragma GCC unroll 8
-  for (int z = 0; z < NZ; ++z) wv[z] = _mm512_load_si512(win + 8 * z);
+  for (int z = 0; z < NZ; ++z) wv[z] = _mm512_setzero_si512();
+  for (int i = 0; i < wr.rows; ++i) {
+    const int p = wr.pos[i];
+    const auto at = reinterpret_cast<uintptr_t>(wr.ptr[i]);
+#pragma GCC unroll 8
+    for (int z = 0; z < NZ; ++z) {
+      const int lo = std::max(p - 8 * z, 0), hi = std::min(p + wr.len - 8 * z, 8);
+      if (lo >= hi) continue;
+      const auto m = static_cast<__mmask8>((0xFFu >> (8 - hi)) & (0xFFu << lo));
+      const auto addr = at + static_cast<uintptr_t>(static_cast<intptr_t>(8 * z - p) * 8);
+      wv[z] = _mm512_mask_loadu_epi64(wv[z], m, reinterpret_cast<const void*>(addr));
+    }
+  }
+}
+
+template <int NZ>
+void direct_nz(const OutputStage& out, int oc, const PixelOut& px, const WindowRows& wr, int k,
+               const Word* wl) {
+  __m512i wv[NZ];
+  load_window(wr, wv);  // zero past k
   const auto tail = static_cast<__mmask8>(k % 8 == 0 ? 0xFF : (1u << (k % 8)) - 1);
-  wv[NZ - 1] = _mm512_maskz_mov_epi64(tail, wv[NZ - 1]);  // the window's words past k may be anything
-  // The XOR-popcount sum of one pair, as 8 qword partial sums.
-  auto pair = [&](int q) {
-    const Word* w = wl + static_cast<size_t>(list[q]) * k;
+  // Each pair on its own: batching 8 pairs for the transpose tree (reduce8) measured slower here, 10-25 %.
+  for_open(px, oc, [&](int c) {
+    const Word* w = wl + static_cast<size_t>(c) * k;
     __m512i acc =
         _mm512_popcnt_epi64(_mm512_xor_si512(wv[NZ - 1], _mm512_maskz_loadu_epi64(tail, w + 8 * (NZ - 1))));
 #pragma GCC unroll 8
     for (int z = 0; z < NZ - 1; ++z)
       acc =
           _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(wv[z], _mm512_loadu_si512(w + 8 * z))));
-    return acc;
-  };
-  int q = 0;
-  for (; q + 2 < n; q += 8) {  // batches of 8 (compact() pads the list), while 3 or more pairs remain
-    __m512i s[8];
-#pragma GCC unroll 8
-    for (int j = 0; j < 8; ++j) s[j] = pair(q + j);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(pcs + q), _mm512_cvtepi64_epi32(reduce8(s)));
-  }
-  for (; q < n; ++q) pcs[q] = static_cast<int32_t>(_mm512_reduce_add_epi64(pair(q)));  // 1 or 2 left
+    direct_write(out, px, c, static_cast<int32_t>(_mm512_reduce_add_epi64(acc)));
+  });
 }
 
-// Windows wider than 8 zmm: streamed from memory.
-void dots_wide(const Word* win, int k, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
-  for (int q = 0; q < n; q += 8) {
-    __m512i s[8];
-    for (int j = 0; j < 8; ++j) {
-      const Word* w = wl + static_cast<size_t>(list[q + j]) * k;
-      __m512i acc = _mm512_setzero_si512();
-      for (int z = 0; z < k; z += 8) {
-        const auto m = static_cast<__mmask8>(k - z >= 8 ? 0xFF : (1u << (k - z)) - 1);
-        acc =
-            _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_maskz_loadu_epi64(m, win + z),
+// Windows wider than 8 zmm: copied once, then streamed from memory.
+void direct_wide(const OutputStage& out, int oc, const PixelOut& px, const WindowRows& wr, int k,
+                 const Word* wl) {
+  alignas(64) Word win[kMaxWindowWords];
+  std::fill(win, win + k, Word{0});
+  for (int i = 0; i < wr.rows; ++i) std::copy(wr.ptr[i], wr.ptr[i] + wr.len, win + wr.pos[i]);
+  for_open(px, oc, [&](int c) {
+    const Word* w = wl + static_cast<size_t>(c) * k;
+    __m512i acc = _mm512_setzero_si512();
+    for (int z = 0; z < k; z += 8) {
+      const auto m = static_cast<__mmask8>(k - z >= 8 ? 0xFF : (1u << (k - z)) - 1);
+      acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_maskz_loadu_epi64(m, win + z),
                                                                        _mm512_maskz_loadu_epi64(m, w + z))));
-      }
-      s[j] = acc;
     }
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(pcs + q), _mm512_cvtepi64_epi32(reduce8(s)));
-  }
+    direct_write(out, px, c, static_cast<int32_t>(_mm512_reduce_add_epi64(acc)));
+  });
 }
 
 struct Avx512Traits {
   static constexpr bool kFusedGates = true;
   static constexpr bool kTwoPlane = true;
+  static constexpr bool kDirect = true;
+  static void direct(const OutputStage& out, int oc, const PixelOut& px, const WindowRows& wr, int k,
+                     const Word* wl) {
+    constexpr decltype(&direct_nz<1>) kByZmm[] = {direct_nz<1>, direct_nz<2>, direct_nz<3>, direct_nz<4>,
+                                                  direct_nz<5>, direct_nz<6>, direct_nz<7>, direct_nz<8>};
+    const int nz = (k + 7) / 8;
+    if (nz <= 8) {
+      kByZmm[nz - 1](out, oc, px, wr, k, wl);
+    } else {
+      direct_wide(out, oc, px, wr, k, wl);
+    }
+  }
   static void two_plane(const BConv2dArgs& a, const Word* src_lsb, int b, int oy, int x0, int x1,
                         const bconv2d_detail::GateEpilogue& ge, int64_t* open) {
     bconv2d_detail::avx512_6x4_run_segment_two_plane(a, src_lsb, b, oy, x0, x1, ge, open);
@@ -139,16 +169,6 @@ struct Avx512Traits {
     bconv2d_detail::avx512_6x4_run_segment(a, b, oy, x0, x1, 0, a.g.oc, block);
   }
 
-  // Windows are short runs (kw * words_for(ic) words per kernel row): masked loads (no read past the
-  // tensor) and full stores, whose zeros past the run are overwritten by the next row or lie past the window
-  // (gated.h gives each window 8 spare words; dots() masks words past k).
-  static void copy(Word* dst, const Word* src, int n) {
-    for (int z = 0; z < n; z += 8) {
-      const auto m = static_cast<__mmask8>(n - z >= 8 ? 0xFF : (1u << (n - z)) - 1);
-      _mm512_storeu_si512(dst + z, _mm512_maskz_loadu_epi64(m, src + z));
-    }
-  }
-
   // gated.h zero_pad_base, 16 channels per step.
   static void zero_pad_base(int32_t* base, int oc, int32_t valid_bits, const int32_t* popw,
                             const ConvGeometry& g, TapRange rows, TapRange cols) {
@@ -167,48 +187,10 @@ struct Avx512Traits {
     }
   }
 
-  // The open list from a table of the set-bit positions of each mask byte rather than VPCOMPRESSD (and, in
-  // finish(), a VPERMD by prefix popcounts rather than VPEXPANDD): measured a few percent faster on this Zen
-  // 5 (134 -> 129 us at 10 % density), and not microcoded on any AVX-512 core.
-  static int compact(const uint16_t* masks, int oc, int32_t* list) {
-    int n = 0;
-    const int nv = (oc + 15) / 16;
-    // Only the vectors with an open gate: a bitmap of the non-zero masks, 32 at a time.
-    for (int v0 = 0; v0 < nv; v0 += 32) {
-      const int cnt = std::min(32, nv - v0);
-      const auto in = static_cast<__mmask32>(cnt == 32 ? ~0u : (1u << cnt) - 1);
-      const __m512i mv = _mm512_maskz_loadu_epi16(in, masks + v0);
-      for (uint32_t nz = _mm512_test_epi16_mask(mv, mv); nz != 0; nz &= nz - 1) {
-        const int v = v0 + std::countr_zero(nz);
-        for (int h = 0; h < 2; ++h) {
-          const unsigned byte = (masks[v] >> (8 * h)) & 0xFFu;
-          const __m256i pos =
-              _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(kBitPositions[byte])));
-          _mm256_storeu_si256(reinterpret_cast<__m256i*>(list + n),
-                              _mm256_add_epi32(pos, _mm256_set1_epi32(16 * v + 8 * h)));
-          n += std::popcount(byte);
-        }
-      }
-    }
-    // Pad to a multiple of 8 with a valid channel, so dots() needs no bounds test (the sums are unused).
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(list + n), _mm256_set1_epi32(n > 0 ? list[0] : 0));
-    return n;
-  }
-
-  static void dots(const Word* win, int k, const Word* wl, const int32_t* list, int n, int32_t* pcs) {
-    // The window in NZ = ceil(k / 8) registers for NZ <= 8; wider windows streamed from memory.
-    constexpr decltype(&dots_wide) kByZmm[] = {dots_nz<1>, dots_nz<2>, dots_nz<3>, dots_nz<4>,
-                                               dots_nz<5>, dots_nz<6>, dots_nz<7>, dots_nz<8>};
-    const int nz = (k + 7) / 8;
-    (nz <= 8 ? kByZmm[nz - 1] : dots_wide)(win, k, wl, list, n, pcs);
-  }
-
+  // The dense pass's epilogue (D_lsb of every channel in px.dlsb; the sparse pass is direct()).
   static void finish(const OutputStage& out, int oc, const PixelOut& px) {
     const int nv = (oc + 15) / 16;
-    int rank = 0;
     uint64_t word = 0;
-    const __m512i below =
-        _mm512_setr_epi32(0, 1, 3, 7, 15, 31, 63, 127, 255, 511, 1023, 2047, 4095, 8191, 16383, 32767);
     for (int v = 0; v < nv; ++v) {
       const __mmask16 m = px.masks[v];
       if (px.skip_closed) {
@@ -228,20 +210,7 @@ struct Avx512Traits {
       const __mmask16 lanes = lane_mask(oc, v);
       const int c = 16 * v;
       __m512i acc = _mm512_slli_epi32(_mm512_maskz_loadu_epi32(lanes, px.dmsb + c), 1);
-      __m512i lsb;
-      if (px.dlsb != nullptr) {
-        lsb = _mm512_maskz_loadu_epi32(m, px.dlsb + c);
-      } else {
-        // pcs has room for oc + 16, so the 16-lane load past the open count stays inside the buffer.
-        // Expand by VPERMD (see compact()): lane i takes sum number popcount(m & ((1 << i) - 1)).
-        const __m512i ranks = _mm512_popcnt_epi32(_mm512_and_si512(_mm512_set1_epi32(m), below));
-        const __m512i r = _mm512_maskz_permutexvar_epi32(m, ranks, _mm512_loadu_si512(px.pcs + rank));
-        rank += std::popcount(static_cast<unsigned>(m));
-        const __m512i base = px.base_vec != nullptr ? _mm512_maskz_loadu_epi32(m, px.base_vec + c)
-                                                    : _mm512_set1_epi32(px.base);
-        lsb = _mm512_sub_epi32(base, _mm512_slli_epi32(r, 1));
-      }
-      acc = _mm512_mask_add_epi32(acc, m, acc, lsb);
+      acc = _mm512_mask_add_epi32(acc, m, acc, _mm512_maskz_loadu_epi32(m, px.dlsb + c));
       switch (out.kind) {
         // Full vectors store unmasked, a channel tail masked.
         case OutputKind::kInt32:

@@ -14,7 +14,11 @@
 //      segment found the dense pass cheaper.
 //   3. The LSB plane for the pixels with an open gate, the sparse or the dense way, whichever use_dense()
 //      estimates cheaper (FracConv2dArgs::lsb_pass can force either):
-//      sparse: in chunks of pixels, three phases (so no phase reloads what the previous just stored):
+//      sparse, avx512 (Traits::kDirect): pixel by pixel, the window loaded from the input rows into
+//      registers,
+//        the open channels walked in the masks, each dot product reduced and its output rewritten in place;
+//      sparse, the other variants: in chunks of pixels, three phases (so no phase reloads what the previous
+//        just stored):
 //        a. the open channels compacted into a list; the pixel's LSB window (kh x kw taps x words_for(ic),
 //           taps in the weights' order, zeros at padded taps) copied into a contiguous buffer;
 //        b. per open channel, popcount(window XOR w_lsb[o]) over the k window words (the weights repacked per
@@ -115,6 +119,15 @@ struct PixelOut {
   bool skip_closed = false;  // the MSB kernel already wrote the output as if every gate were closed
 };
 
+// A pixel's LSB window as runs of its input rows (the direct sparse pass): window words [pos[i], pos[i] +
+// len) are the len words at ptr[i]; every other window word (a padded tap) is zero.
+struct WindowRows {
+  const Word* ptr[64];  // kh <= 64 (validate_graph)
+  int pos[64];
+  int rows;  // kernel rows inside the image
+  int len;   // words of each: valid taps x words_for(ic)
+};
+
 // ---- scalar pieces (portable and avx2 variants)
 // ---------------------------------------------------------------
 
@@ -179,7 +192,10 @@ inline void finish_scalar(const OutputStage& out, int oc, const PixelOut& px) {
 // by the window length k and the channel count oc (close enough for the other variants): the sparse pass
 // pays ~255 per pixel with an open gate (its loop, window, zero-pad base, scan of its output vectors:
 // proportional to oc), ~26 per 16-channel vector with an open gate (compaction, the output vector redone) and
-// ~4.8 per open pair (the XOR-popcount dot product and its share of the reduction: proportional to k).
+// ~4.8 per open pair (the XOR-popcount dot product and its share of the reduction: proportional to k). The
+// direct sparse pass (Traits::kDirect, avx512: no compaction, each pair reduced and written on its own),
+// fitted the same way (1-41 %, two sweeps, within ~5 %): ~178 per pixel with an open gate, ~8.6 per
+// 16-channel vector with an open gate, ~9.3 per open pair.
 struct LsbWork {
   int pixels;   // of the segment
   int pending;  // pixels with an open gate
@@ -189,21 +205,23 @@ struct LsbWork {
 struct LsbCost {
   double sparse, dense_after_msb, two_plane_extra;
 };
-inline LsbCost lsb_cost(const LsbWork& w, int k, int oc) {
+inline LsbCost lsb_cost(const LsbWork& w, int k, int oc, bool direct) {
   const double kk = k / 18.0, cc = oc / 128.0, plane = 300.0 * kk * cc * w.pixels;
-  return {255.0 * cc * w.pending + 26.0 * w.vectors + 4.8 * kk * w.open,
+  const double sparse = direct ? 178.0 * cc * w.pending + 8.6 * w.vectors + 9.3 * kk * w.open
+                               : 255.0 * cc * w.pending + 26.0 * w.vectors + 4.8 * kk * w.open;
+  return {sparse,
           plane + 70.0 * cc * w.pending,  // the LSB plane's conv, then the epilogue of the pending pixels
           0.87 * plane};  // both planes in one tile vs the gated MSB pass: measured 1.93x vs 1.06x
 }
 // After the gated MSB pass: the dense pass (LSB conv + epilogue) rather than the sparse one?
-inline bool use_dense(LsbPass pass, const LsbWork& w, int k, int oc) {
+inline bool use_dense(LsbPass pass, const LsbWork& w, int k, int oc, bool direct) {
   if (pass != LsbPass::kAuto) return pass == LsbPass::kDense;
-  const LsbCost c = lsb_cost(w, k, oc);
+  const LsbCost c = lsb_cost(w, k, oc, direct);
   return c.dense_after_msb < c.sparse;
 }
 // For the next segment: one two-plane pass rather than the gated MSB pass and a sparse LSB pass?
-inline bool prefer_two_plane(const LsbWork& w, int k, int oc) {
-  const LsbCost c = lsb_cost(w, k, oc);
+inline bool prefer_two_plane(const LsbWork& w, int k, int oc, bool direct) {
+  const LsbCost c = lsb_cost(w, k, oc, direct);
   return c.two_plane_extra < std::min(c.sparse, c.dense_after_msb);
 }
 
@@ -240,12 +258,16 @@ inline void copy_words(Word* dst, const Word* src, int n) {
 //   msb          (const BConv2dArgs&, int b, int oy, int x0, int x1, void* block): bconv2d run_segment
 //   gates        (const int32_t* dm, int npix, int oc, const int32_t* thr, uint16_t* masks) -> open count
 //   compact      (const uint16_t* masks, int oc, int32_t* list) -> count; list has room for oc + 16 and is
-//                padded with 8 valid channels past the count
+//                padded with 8 valid channels past the count (not kDirect)
 //   copy         (Word* dst, const Word* src, int n): n words, may store up to 7 more words after them
 //   zero_pad_base  as fracconv_detail::zero_pad_base
 //   dots         (const Word* win, int k, const Word* wl, const int32_t* list, int n, int32_t* sums): window
-//                words past k may hold anything
+//                words past k may hold anything (not kDirect)
 //   finish       (const OutputStage&, int oc, const PixelOut&)
+//   kDirect      bool: true if direct() exists and replaces compact/dots/finish in the sparse pass
+//   direct       (const OutputStage&, int oc, const PixelOut&, const WindowRows&, int k, const Word* wl): the
+//                open pairs of one pixel, each dot product reduced on its own and its output rewritten in
+//                place (needs kFusedGates: the MSB pass wrote every output as if closed)
 template <class Traits>
 void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_words) {
   const bool pointwise = bconv2d_detail::is_pointwise(a.g);
@@ -308,9 +330,9 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
       pending[npending++] = p;
     }
     const LsbWork work{n, npending, vectors, open};
-    prefer_dense = prefer_two_plane(work, lay.k, oc);
+    prefer_dense = prefer_two_plane(work, lay.k, oc, Traits::kDirect);
     if (npending == 0) return;
-    const bool dense = use_dense(a.lsb_pass, work, lay.k, oc);
+    const bool dense = use_dense(a.lsb_pass, work, lay.k, oc, Traits::kDirect);
     if (dense) Traits::msb(lsb, b, oy, x0, x1, dl);
     // Field by field into px: building a PixelOut and copying it whole reloaded the fresh field stores as
     // wider vector loads, which cannot be store-forwarded (a stall per pixel; ~10 % of the sparse pass).
@@ -333,42 +355,69 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
       }
       return;
     }
-    for (int c0 = 0; c0 < npending; c0 += chunk) {
-      const int cn = std::min(chunk, npending - c0);
-      // Phase 1: open-channel lists and LSB windows (taps in the weights' order, zeros at padded taps).
-      for (int i = 0; i < cn; ++i) {
-        const int p = pending[c0 + i];
-        PixelOut& px = pxs[i];
+    if constexpr (Traits::kDirect) {
+      // Pixel by pixel: the window described by its rows in the input (Traits::direct loads it straight into
+      // registers), the zero-pad base of an edge pixel, then each open pair's dot product to its output.
+      WindowRows wr;
+      wr.len = 0;
+      for (int i = 0; i < npending; ++i) {
+        const int p = pending[i];
+        PixelOut px;
         set_pixel_out(px, p);
-        px.pcs = sums + i * ls;
         px.base = full_base;
-        int32_t* list = lists + i * ls;
-        counts[i] = Traits::compact(px.masks, oc, list);
-        if (counts[i] == 0) continue;
-        Word* win = wins + i * wstride;
         const int ox = x0 + p;
         const TapRange cols = valid_taps(ox, g.sw, g.pw, g.kw, g.iw);
-        const bool edge = rows.size() != g.kh || cols.size() != g.kw;
-        // Words past k are masked off by dots(); padded taps must read as zeros.
-        if (edge) std::fill(win, win + lay.k, Word{0});
-        const int run = cols.size() * lay.icw;
-        for (int r = rows.begin; r < rows.end && run > 0; ++r) {
+        wr.rows = 0;
+        wr.len = cols.size() * lay.icw;
+        for (int r = rows.begin; r < rows.end && wr.len > 0; ++r) {
           const int iy = oy * g.sh - g.ph + r, ix = ox * g.sw - g.pw + cols.begin;
-          Traits::copy(win + (r * g.kw + cols.begin) * lay.icw, src_image + iy * src_row + ix * lay.icw, run);
+          wr.ptr[wr.rows] = src_image + iy * src_row + ix * lay.icw;
+          wr.pos[wr.rows++] = (r * g.kw + cols.begin) * lay.icw;
         }
-        if (edge && a.padding == Padding::kZero) {
-          // A padded tap must add 0; the zero window words made it add ic - 2 * popcount(w).
-          px.base_vec = bases + i * ls;
-          Traits::zero_pad_base(bases + i * ls, oc, rows.size() * cols.size() * g.ic, popw, g, rows, cols);
+        if (a.padding == Padding::kZero && (rows.size() != g.kh || cols.size() != g.kw)) {
+          px.base_vec = bases;  // a padded tap adds 0, not what its zero window words give
+          Traits::zero_pad_base(bases, oc, rows.size() * cols.size() * g.ic, popw, g, rows, cols);
         }
+        Traits::direct(a.out, oc, px, wr, lay.k, wl);
       }
-      // Phase 2: the dot products of the open channels.
-      for (int i = 0; i < cn; ++i) {
-        if (counts[i] > 0)
-          Traits::dots(wins + i * wstride, lay.k, wl, lists + i * ls, counts[i], sums + i * ls);
+    } else {
+      for (int c0 = 0; c0 < npending; c0 += chunk) {
+        const int cn = std::min(chunk, npending - c0);
+        // Phase 1: open-channel lists and LSB windows (taps in the weights' order, zeros at padded taps).
+        for (int i = 0; i < cn; ++i) {
+          const int p = pending[c0 + i];
+          PixelOut& px = pxs[i];
+          set_pixel_out(px, p);
+          px.pcs = sums + i * ls;
+          px.base = full_base;
+          counts[i] = Traits::compact(px.masks, oc, lists + i * ls);
+          if (counts[i] == 0) continue;
+          Word* win = wins + i * wstride;
+          const int ox = x0 + p;
+          const TapRange cols = valid_taps(ox, g.sw, g.pw, g.kw, g.iw);
+          const bool edge = rows.size() != g.kh || cols.size() != g.kw;
+          // Words past k are masked off by dots(); padded taps must read as zeros.
+          if (edge) std::fill(win, win + lay.k, Word{0});
+          const int run = cols.size() * lay.icw;
+          for (int r = rows.begin; r < rows.end && run > 0; ++r) {
+            const int iy = oy * g.sh - g.ph + r, ix = ox * g.sw - g.pw + cols.begin;
+            Traits::copy(win + (r * g.kw + cols.begin) * lay.icw, src_image + iy * src_row + ix * lay.icw,
+                         run);
+          }
+          if (edge && a.padding == Padding::kZero) {
+            // A padded tap must add 0; the zero window words made it add ic - 2 * popcount(w).
+            px.base_vec = bases + i * ls;
+            Traits::zero_pad_base(bases + i * ls, oc, rows.size() * cols.size() * g.ic, popw, g, rows, cols);
+          }
+        }
+        // Phase 2: the dot products of the open channels.
+        for (int i = 0; i < cn; ++i) {
+          if (counts[i] > 0)
+            Traits::dots(wins + i * wstride, lay.k, wl, lists + i * ls, counts[i], sums + i * ls);
+        }
+        // Phase 3: 2 * D_msb + D_lsb through the output stage.
+        for (int i = 0; i < cn; ++i) Traits::finish(a.out, oc, pxs[i]);
       }
-      // Phase 3: 2 * D_msb + D_lsb through the output stage.
-      for (int i = 0; i < cn; ++i) Traits::finish(a.out, oc, pxs[i]);
     }
   };
 
@@ -395,7 +444,7 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
           const LsbWork est{n, static_cast<int>(n * (1.0 - std::pow(1.0 - d, oc))),
                             static_cast<int>(n * nv * (1.0 - std::pow(1.0 - d, std::min(oc, 16)))),
                             static_cast<int>(opened)};
-          prefer_dense = prefer_two_plane(est, lay.k, oc);
+          prefer_dense = prefer_two_plane(est, lay.k, oc, Traits::kDirect);
         }
         return;
       }
@@ -460,6 +509,8 @@ template <void (*Segment)(const BConv2dArgs&, int, int, int, int, int, int, void
 struct ScalarTraits {
   static constexpr bool kFusedGates = false;
   static constexpr bool kTwoPlane = false;
+  static constexpr bool kDirect = false;
+  static void direct(const OutputStage&, int, const PixelOut&, const WindowRows&, int, const Word*) {}
   static void two_plane(const BConv2dArgs&, const Word*, int, int, int, int,
                         const bconv2d_detail::GateEpilogue&, int64_t*) {}
   static void msb_gated(const BConv2dArgs&, int, int, int, int, void*, const bconv2d_detail::GateEpilogue&) {}
