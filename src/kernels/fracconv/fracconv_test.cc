@@ -11,6 +11,7 @@
 // Every case is also computed in row slices, each with its own counter.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -25,6 +26,7 @@
 
 #include "kernels/bitpack/bitpack.h"
 #include "kernels/fracconv/fracconv.h"
+#include "kernels/fracconv/gated.h"
 #include "test_util.h"
 
 namespace bnnkit::kernels {
@@ -414,3 +416,38 @@ TEST(FracConv2dReferenceFixed, QuantizedFloatInputAllOpen) {
 
 }  // namespace
 }  // namespace bnnkit::kernels
+
+namespace bnnkit::kernels::fracconv_detail {
+namespace {
+
+TEST(FracConvCostModel, IpowMatchesPow) {
+  for (const double x : {0.0, 0.5, 0.9, 0.989, 1.0})
+    for (const int n : {0, 1, 2, 3, 16, 63, 128, 8191})
+      EXPECT_NEAR(ipow(x, n), std::pow(x, n), 1e-12 * std::max(1.0, std::pow(x, n))) << x << "^" << n;
+}
+
+// The choices the sweep of bench/fracconv_bench.cc measured (3x3 28x28x128, one 28-pixel row, random gates):
+// the next segment runs both planes in one tile from ~4 % with the direct sparse pass (at 1 % and 2 % the
+// gated pass and the sparse LSB pass are cheaper), from ~1.5 % with the compacted one; after a gated MSB pass
+// the dense LSB pass (a whole extra plane) is taken only where the sparse one costs more than that.
+TEST(FracConvCostModel, ChoosesThePathTheSweepMeasured) {
+  const int k = 18, oc = 128, n = 28;
+  auto work = [&](double d) {
+    return LsbWork{n, static_cast<int>(n * (1.0 - ipow(1.0 - d, oc))),
+                   static_cast<int>(n * 8 * (1.0 - ipow(1.0 - d, 16))), static_cast<int>(n * oc * d)};
+  };
+  EXPECT_FALSE(prefer_two_plane(work(0.011), k, oc, true));
+  EXPECT_FALSE(prefer_two_plane(work(0.022), k, oc, true));
+  EXPECT_TRUE(prefer_two_plane(work(0.054), k, oc, true));
+  EXPECT_TRUE(prefer_two_plane(work(0.40), k, oc, true));
+  EXPECT_FALSE(prefer_two_plane(work(0.011), k, oc, false));
+  EXPECT_TRUE(prefer_two_plane(work(0.022), k, oc, false));
+  EXPECT_FALSE(use_dense(LsbPass::kAuto, work(0.054), k, oc, true));
+  EXPECT_TRUE(use_dense(LsbPass::kAuto, work(0.40), k, oc, true));
+  // Forced passes ignore the model.
+  EXPECT_FALSE(use_dense(LsbPass::kSparse, work(0.40), k, oc, true));
+  EXPECT_TRUE(use_dense(LsbPass::kDense, work(0.0), k, oc, true));
+}
+
+}  // namespace
+}  // namespace bnnkit::kernels::fracconv_detail

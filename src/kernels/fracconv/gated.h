@@ -68,6 +68,15 @@ inline constexpr int kMsbInts = 2 * kScratchInts;
 inline constexpr int kMaxRowPixels = 1024;
 inline constexpr int kMaxMasks = kMsbInts / 16 + kMaxRowPixels;  // pixels x (oc + 15) / 16, both cases
 
+// x^n by squaring: the two-plane path estimates (1 - d)^oc once per row, where std::pow was ~5 % of a
+// 28x28 ResNet-20's time.
+inline double ipow(double x, int n) {
+  double r = 1.0;
+  for (; n > 0; n >>= 1, x *= x)
+    if (n & 1) r *= x;
+  return r;
+}
+
 inline int round8(int x) {
   return (x + 7) / 8 * 8;
 }
@@ -441,8 +450,8 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
           open_total += opened;
           // Pixels with an open gate are not counted here: estimate them as if the gates were independent.
           const double d = static_cast<double>(opened) / (static_cast<double>(n) * oc);
-          const LsbWork est{n, static_cast<int>(n * (1.0 - std::pow(1.0 - d, oc))),
-                            static_cast<int>(n * nv * (1.0 - std::pow(1.0 - d, std::min(oc, 16)))),
+          const LsbWork est{n, static_cast<int>(n * (1.0 - ipow(1.0 - d, oc))),
+                            static_cast<int>(n * nv * (1.0 - ipow(1.0 - d, std::min(oc, 16)))),
                             static_cast<int>(opened)};
           prefer_dense = prefer_two_plane(est, lay.k, oc, Traits::kDirect);
         }
