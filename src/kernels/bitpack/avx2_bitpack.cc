@@ -1,6 +1,6 @@
 // bitpack and quant2bit with AVX2: 8 floats per compare, VMOVMSKPS to bits, eight per 64-bit word. The tail
-// of a row is read with VMASKMOVPS (nothing past `channels` is touched) and its bits stay zero. The float
-// operations and compares are those of avx512_bitpack.cc (see there for why they equal the reference).
+// of a row is read with VMASKMOVPS (nothing past `channels` is touched) and its bits stay zero. The compares
+// are those of avx512_bitpack.cc (see there for why they equal the reference).
 #if defined(__x86_64__)  // x86-64 only; variants.cc lists this variant under the same condition
 #include <immintrin.h>
 
@@ -52,8 +52,8 @@ void bitpack_avx2_8(const BitpackArgs& a, int64_t row_begin, int64_t row_end) {
 
 void quant2bit_avx2_8(const Quant2BitArgs& a, int64_t row_begin, int64_t row_end) {
   const int words = words_for(a.channels);
-  const __m256 minus_one = _mm256_set1_ps(-1.0f), one = _mm256_set1_ps(1.0f), one_half = _mm256_set1_ps(1.5f),
-               half = _mm256_set1_ps(0.5f), two = _mm256_set1_ps(2.0f), three = _mm256_set1_ps(3.0f);
+  const __m256 t1 = _mm256_set1_ps(kQuant2BitThreshold[0]), t2 = _mm256_set1_ps(kQuant2BitThreshold[1]),
+               t3 = _mm256_set1_ps(kQuant2BitThreshold[2]);
   for (int64_t r = row_begin; r < row_end; ++r) {
     const float* src = a.src + r * a.channels;
     Word* msb = a.dst_msb + r * words;
@@ -66,12 +66,10 @@ void quant2bit_avx2_8(const Quant2BitArgs& a, int64_t row_begin, int64_t row_end
         const int count = a.channels - c;
         const __m256 x =
             count >= kLanes ? _mm256_loadu_ps(src + c) : _mm256_maskload_ps(src + c, lanes_of(count));
-        const __m256 xc =
-            _mm256_min_ps(_mm256_max_ps(x, minus_one), one);  // NaN -> -1 (see avx512_bitpack.cc)
-        const __m256 y = _mm256_add_ps(_mm256_mul_ps(_mm256_add_ps(xc, one), one_half), half);
-        const auto ge1 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(y, one, _CMP_GE_OQ)));
-        const auto ge2 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(y, two, _CMP_GE_OQ)));
-        const auto ge3 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(y, three, _CMP_GE_OQ)));
+        // q >= L <=> x >= threshold L (bitpack.h); NaN fails every compare.
+        const auto ge1 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(x, t1, _CMP_GE_OQ)));
+        const auto ge2 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(x, t2, _CMP_GE_OQ)));
+        const auto ge3 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(x, t3, _CMP_GE_OQ)));
         const unsigned odd = (ge1 & ~ge2) | ge3;
         const unsigned valid = lane_bits(count);
         m |= static_cast<uint64_t>(~ge2 & valid) << (v * kLanes);

@@ -2,10 +2,11 @@
 // tail of a row is read with masked loads (nothing past `channels` is touched) and its bits stay zero.
 //
 // bitpack: bit = !(x >= t), i.e. VCMPPS with _CMP_NGE_UQ, which is also true for NaN (bitpack.h).
-// quant2bit: the same float operations as quant2bit_code(), in the same order (clamp, + 1, * 1.5, + 0.5, no
-// FMA), then q = floor(y) is read off three compares: q >= 2 <=> y >= 2, q odd <=> (1 <= y < 2) or y >= 3
-// (y is in [0.5, 3.5] after the clamp). NaN: VMAXPS(x, -1) returns its second operand when x is NaN, so NaN
-// becomes -1 and q = 0, as quant2bit_code() says.
+// quant2bit: q is read off three compares of x itself against kQuant2BitThreshold (bitpack.h:
+// quant2bit_code's expression is monotonic in x, so each code starts at one float): q >= 2 <=> x >= T2, q odd
+// <=> (T1 <= x < T2) or x >= T3. NaN fails every ordered compare, so q = 0, as quant2bit_code() says.
+// (Computing quant2bit_code's clamp, + 1, * 1.5, + 0.5 per vector first, as before, took twice the vector
+// ops.)
 #if defined(__x86_64__)  // x86-64 only; variants.cc lists this variant under the same condition
 // GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 headers (GCC bug 105593, fixed in GCC 13).
 #if defined(__GNUC__) && !defined(__clang__)  // clang has no such warning group (and warns about the pragma)
@@ -26,9 +27,44 @@ inline __mmask16 lanes_of(int count) {
   return count >= kLanes ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << count) - 1);
 }
 
+// Rows of at most 64 channels (one word): NV vectors per row with the thresholds and lane masks loaded once
+// for the call (see quant2bit_short_rows).
+template <int NV>
+void bitpack_short_rows(const BitpackArgs& a, int64_t row_begin, int64_t row_end) {
+  __mmask16 lanes[NV];
+  __m512 t[NV];
+  for (int v = 0; v < NV; ++v) {
+    lanes[v] = lanes_of(a.channels - v * kLanes);
+    t[v] = a.threshold != nullptr ? _mm512_maskz_loadu_ps(lanes[v], a.threshold + v * kLanes)
+                                  : _mm512_setzero_ps();
+  }
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    const float* src = a.src + r * a.channels;
+    uint64_t word = 0;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const __m512 x = _mm512_maskz_loadu_ps(lanes[v], src + v * kLanes);
+      word |= static_cast<uint64_t>(_mm512_mask_cmp_ps_mask(lanes[v], x, t[v], _CMP_NGE_UQ)) << (v * kLanes);
+    }
+    a.dst[r] = word;
+  }
+}
+
 }  // namespace
 
 void bitpack_avx512_16(const BitpackArgs& a, int64_t row_begin, int64_t row_end) {
+  switch ((a.channels + kLanes - 1) / kLanes) {
+    case 1:
+      return bitpack_short_rows<1>(a, row_begin, row_end);
+    case 2:
+      return bitpack_short_rows<2>(a, row_begin, row_end);
+    case 3:
+      return bitpack_short_rows<3>(a, row_begin, row_end);
+    case 4:
+      return bitpack_short_rows<4>(a, row_begin, row_end);
+    default:
+      break;
+  }
   const int words = words_for(a.channels);
   for (int64_t r = row_begin; r < row_end; ++r) {
     const float* src = a.src + r * a.channels;
@@ -50,10 +86,53 @@ void bitpack_avx512_16(const BitpackArgs& a, int64_t row_begin, int64_t row_end)
   }
 }
 
+namespace {
+
+// Rows of at most 64 channels (one word per plane): NV vectors per row, their lane masks fixed for the call,
+// so a row is NV loads and 3 NV compares (the general loop's per-vector bookkeeping cost more than the
+// compares on the 16- and 32-channel layers of a ResNet-20).
+template <int NV>
+void quant2bit_short_rows(const Quant2BitArgs& a, int64_t row_begin, int64_t row_end) {
+  const __m512 t1 = _mm512_set1_ps(kQuant2BitThreshold[0]), t2 = _mm512_set1_ps(kQuant2BitThreshold[1]),
+               t3 = _mm512_set1_ps(kQuant2BitThreshold[2]);
+  __mmask16 lanes[NV];
+  for (int v = 0; v < NV; ++v) lanes[v] = lanes_of(a.channels - v * kLanes);
+  for (int64_t r = row_begin; r < row_end; ++r) {
+    const float* src = a.src + r * a.channels;
+    uint64_t m = 0, l = 0;
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const __m512 x = _mm512_maskz_loadu_ps(lanes[v], src + v * kLanes);
+      const __mmask16 ge1 = _mm512_cmp_ps_mask(x, t1, _CMP_GE_OQ);
+      const __mmask16 ge2 = _mm512_cmp_ps_mask(x, t2, _CMP_GE_OQ);
+      const __mmask16 ge3 = _mm512_cmp_ps_mask(x, t3, _CMP_GE_OQ);
+      const auto odd = static_cast<__mmask16>((ge1 & ~ge2) | ge3);
+      m |= static_cast<uint64_t>(static_cast<__mmask16>(~ge2 & lanes[v])) << (v * kLanes);
+      l |= static_cast<uint64_t>(static_cast<__mmask16>(~odd & lanes[v])) << (v * kLanes);
+    }
+    a.dst_msb[r] = m;
+    a.dst_lsb[r] = l;
+  }
+}
+
+}  // namespace
+
 void quant2bit_avx512_16(const Quant2BitArgs& a, int64_t row_begin, int64_t row_end) {
+  switch ((a.channels + kLanes - 1) / kLanes) {
+    case 1:
+      return quant2bit_short_rows<1>(a, row_begin, row_end);
+    case 2:
+      return quant2bit_short_rows<2>(a, row_begin, row_end);
+    case 3:
+      return quant2bit_short_rows<3>(a, row_begin, row_end);
+    case 4:
+      return quant2bit_short_rows<4>(a, row_begin, row_end);
+    default:
+      break;
+  }
   const int words = words_for(a.channels);
-  const __m512 minus_one = _mm512_set1_ps(-1.0f), one = _mm512_set1_ps(1.0f), one_half = _mm512_set1_ps(1.5f),
-               half = _mm512_set1_ps(0.5f), two = _mm512_set1_ps(2.0f), three = _mm512_set1_ps(3.0f);
+  const __m512 t1 = _mm512_set1_ps(kQuant2BitThreshold[0]), t2 = _mm512_set1_ps(kQuant2BitThreshold[1]),
+               t3 = _mm512_set1_ps(kQuant2BitThreshold[2]);
   for (int64_t r = row_begin; r < row_end; ++r) {
     const float* src = a.src + r * a.channels;
     Word* msb = a.dst_msb + r * words;
@@ -65,11 +144,10 @@ void quant2bit_avx512_16(const Quant2BitArgs& a, int64_t row_begin, int64_t row_
         if (c >= a.channels) break;
         const __mmask16 lanes = lanes_of(a.channels - c);
         const __m512 x = _mm512_maskz_loadu_ps(lanes, src + c);
-        const __m512 xc = _mm512_min_ps(_mm512_max_ps(x, minus_one), one);
-        const __m512 y = _mm512_add_ps(_mm512_mul_ps(_mm512_add_ps(xc, one), one_half), half);
-        const __mmask16 ge1 = _mm512_cmp_ps_mask(y, one, _CMP_GE_OQ);
-        const __mmask16 ge2 = _mm512_cmp_ps_mask(y, two, _CMP_GE_OQ);
-        const __mmask16 ge3 = _mm512_cmp_ps_mask(y, three, _CMP_GE_OQ);
+        // q >= L <=> x >= threshold L (bitpack.h); NaN fails every compare.
+        const __mmask16 ge1 = _mm512_cmp_ps_mask(x, t1, _CMP_GE_OQ);
+        const __mmask16 ge2 = _mm512_cmp_ps_mask(x, t2, _CMP_GE_OQ);
+        const __mmask16 ge3 = _mm512_cmp_ps_mask(x, t3, _CMP_GE_OQ);
         const auto odd = static_cast<__mmask16>((ge1 & ~ge2) | ge3);
         // Bit 1 <=> -1: p_msb = -1 iff q < 2, p_lsb = -1 iff q is even.
         m |= static_cast<uint64_t>(static_cast<__mmask16>(~ge2 & lanes)) << (v * kLanes);

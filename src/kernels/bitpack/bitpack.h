@@ -45,6 +45,13 @@ struct Quant2BitArgs {
 // Quantizes rows [row_begin, row_end) into the two planes. Never allocates.
 void quant2bit_reference(const Quant2BitArgs& a, int64_t row_begin, int64_t row_end);
 
+// Every step of that expression is monotonic in x, so q(x) >= L <=> x >= kQuant2BitThreshold[L - 1] for any
+// non-NaN x, with these floats (the smallest x of each code, found by bisection over the floats of [-1, 1];
+// bitpack_test.cc checks them against quant2bit_code). The SIMD kernels compare x with them directly: three
+// compares instead of the clamp, the three arithmetic ops and three compares. A NaN fails every ordered
+// compare: q = 0, as quant2bit_code.
+inline constexpr float kQuant2BitThreshold[3] = {-0x1.555556p-1f, -0x1p-25f, 0x1.555554p-1f};
+
 // The 2-bit code q in [0, 3] of x (see the top of this file). The one definition of the rounding rule.
 inline int quant2bit_code(float x) {
   if (std::isnan(x)) return 0;

@@ -274,6 +274,27 @@ TEST(Quant2BitCode, NearestLevelAndMonotone) {
   for (int q = 0; q < 4; ++q) EXPECT_GT(seen[q], 1000) << "code " << q;
 }
 
+// kQuant2BitThreshold[L - 1] is the first float with code >= L: the float just below it has a lower code.
+// With the monotonicity above, that makes "x >= threshold" equal to "code >= L" for every non-NaN float;
+// checked again on every float within 2^16 ulps of each threshold and on the extremes.
+TEST(Quant2BitCode, ThresholdsAreTheFirstFloatOfEachCode) {
+  const float inf = std::numeric_limits<float>::infinity();
+  for (int level = 1; level <= 3; ++level) {
+    const float t = kQuant2BitThreshold[level - 1];
+    EXPECT_GE(quant2bit_code(t), level) << "threshold " << level;
+    EXPECT_LT(quant2bit_code(std::nextafter(t, -inf)), level) << "threshold " << level;
+    float x = t;
+    for (int i = 0; i < 65536; ++i) x = std::nextafter(x, -inf);
+    for (int i = 0; i < 2 * 65536; ++i, x = std::nextafter(x, inf))
+      ASSERT_EQ(quant2bit_code(x) >= level, x >= t) << "x = " << x << ", level " << level;
+  }
+  for (const float x : {-inf, -1e30f, -1.0f, -0.0f, 0.0f, 1.0f, 1e30f, inf}) {
+    int q = 0;
+    for (const float t : kQuant2BitThreshold) q += x >= t;
+    EXPECT_EQ(q, quant2bit_code(x)) << x;
+  }
+}
+
 using Quant2BitParam = std::tuple<int, int>;  // rows, channels
 
 std::string quant2bit_case_name(const ::testing::TestParamInfo<Quant2BitParam>& info) {
