@@ -14,6 +14,8 @@
 #endif
 #include <immintrin.h>
 
+#include <type_traits>
+
 #include <algorithm>
 
 #include "kernels/bitpack/variants.h"
@@ -50,21 +52,32 @@ void bitpack_short_rows(const BitpackArgs& a, int64_t row_begin, int64_t row_end
   }
 }
 
+// Calls f(std::integral_constant<int, NV>{}) when a row is NV <= 4 vectors (at most 64 channels), else
+// returns false.
+template <class F>
+bool with_short_rows(int channels, F&& f) {
+  switch ((channels + kLanes - 1) / kLanes) {
+    case 1:
+      f(std::integral_constant<int, 1>{});
+      return true;
+    case 2:
+      f(std::integral_constant<int, 2>{});
+      return true;
+    case 3:
+      f(std::integral_constant<int, 3>{});
+      return true;
+    case 4:
+      f(std::integral_constant<int, 4>{});
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 void bitpack_avx512_16(const BitpackArgs& a, int64_t row_begin, int64_t row_end) {
-  switch ((a.channels + kLanes - 1) / kLanes) {
-    case 1:
-      return bitpack_short_rows<1>(a, row_begin, row_end);
-    case 2:
-      return bitpack_short_rows<2>(a, row_begin, row_end);
-    case 3:
-      return bitpack_short_rows<3>(a, row_begin, row_end);
-    case 4:
-      return bitpack_short_rows<4>(a, row_begin, row_end);
-    default:
-      break;
-  }
+  if (with_short_rows(a.channels, [&](auto nv) { bitpack_short_rows<nv()>(a, row_begin, row_end); })) return;
   const int words = words_for(a.channels);
   for (int64_t r = row_begin; r < row_end; ++r) {
     const float* src = a.src + r * a.channels;
@@ -118,18 +131,8 @@ void quant2bit_short_rows(const Quant2BitArgs& a, int64_t row_begin, int64_t row
 }  // namespace
 
 void quant2bit_avx512_16(const Quant2BitArgs& a, int64_t row_begin, int64_t row_end) {
-  switch ((a.channels + kLanes - 1) / kLanes) {
-    case 1:
-      return quant2bit_short_rows<1>(a, row_begin, row_end);
-    case 2:
-      return quant2bit_short_rows<2>(a, row_begin, row_end);
-    case 3:
-      return quant2bit_short_rows<3>(a, row_begin, row_end);
-    case 4:
-      return quant2bit_short_rows<4>(a, row_begin, row_end);
-    default:
-      break;
-  }
+  if (with_short_rows(a.channels, [&](auto nv) { quant2bit_short_rows<nv()>(a, row_begin, row_end); }))
+    return;
   const int words = words_for(a.channels);
   const __m512 t1 = _mm512_set1_ps(kQuant2BitThreshold[0]), t2 = _mm512_set1_ps(kQuant2BitThreshold[1]),
                t3 = _mm512_set1_ps(kQuant2BitThreshold[2]);
