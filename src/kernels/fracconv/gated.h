@@ -323,8 +323,9 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
 
   // Steps 3-4 for pixels [x0, x1) of row (b, oy), after the MSB pass: their D_msb at dmr, masks at mkr,
   // outputs at dst, `open` gates open among them.
+  // (Inlined like segment below, for the same reason.)
   auto lsb_row = [&](int b, int oy, int x0, int x1, const int32_t* dmr, const uint16_t* mkr, char* dst,
-                     int open) {
+                     int open) __attribute__((always_inline)) {
     const int n = x1 - x0;
     const TapRange rows = valid_taps(oy, g.sh, g.ph, g.kh, g.ih);
     const Word* src_image = a.src_lsb + static_cast<ptrdiff_t>(b) * g.ih * src_row;
@@ -431,7 +432,11 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
   };
 
   // Output pixels [x0, x1) of rows [oy, oy + nrows) of image b (nrows > 1: whole rows, fused gates only).
-  auto segment = [&](int b, int oy, int nrows, int x0, int x1) {
+  // Inlined into run_gated on purpose: its frame is large (the scratch buffers above), so the sanitizer build
+  // keeps it on the real stack. Out of line, this lambda got a small frame of its own, GCC gave its locals
+  // 64-byte alignment for aligned AVX-512 stores, and ASan's fake stack (detect_stack_use_after_return) does
+  // not honour that: a VMOVDQA64 to a misaligned slot crashed the ASan build.
+  auto segment = [&](int b, int oy, int nrows, int x0, int x1) __attribute__((always_inline)) {
     const int n = x1 - x0;
     char* dst = static_cast<char*>(a.dst) + ((static_cast<ptrdiff_t>(b) * oh + oy) * ow + x0) * px_bytes;
     const ptrdiff_t row_bytes = static_cast<ptrdiff_t>(n) * px_bytes;
