@@ -54,12 +54,10 @@ constexpr int kMr = 6;  // output pixels per tile
 
 struct Layout {
   int taps, k32, nvec;
-  int step_bytes;  // activation bytes per dword step: 4, or 8 when K32 = 1 (one dword of each 64-bit word)
   explicit Layout(const ConvGeometry& g)
-      : taps(g.kh * g.kw),
-        k32(g.ic <= 32 ? 1 : 2 * words_for(g.ic)),
-        nvec((g.oc + 15) / 16),
-        step_bytes(g.ic <= 32 ? 8 : 4) {}
+      : taps(g.kh * g.kw), k32(g.ic <= 32 ? 1 : 2 * words_for(g.ic)), nvec((g.oc + 15) / 16) {}
+  // Activation bytes per dword step: 4, or 8 when K32 = 1 (one dword of each 64-bit word).
+  int step_bytes() const { return k32 == 1 ? 8 : 4; }
   size_t group_dwords() const { return static_cast<size_t>(taps) * k32 * kGroupChannels; }
   size_t weight_dwords() const { return static_cast<size_t>(taps) * k32 * nvec * kLanes; }
   size_t total_dwords() const { return weight_dwords() + static_cast<size_t>(nvec) * taps * kLanes; }
@@ -117,7 +115,7 @@ struct TileArgs {
   ptrdiff_t src_row;     // bytes between consecutive input rows
   int rows;              // kernel rows to run
   int steps;             // dword steps per kernel row: (j1 - j0) * K32
-  ptrdiff_t step_bytes;  // activation bytes per step (Layout::step_bytes)
+  ptrdiff_t step_bytes;  // activation bytes per step (Layout::step_bytes())
   const uint32_t* w;     // packed weights of the group at (i0, j0)
   ptrdiff_t w_row;       // dwords between kernel rows in the packed group
   char* dst;             // first pixel's output, at the group's first channel
@@ -577,7 +575,7 @@ template <int NR, int M>
   TileArgs t;
   t.src_px = g.sw * rc.src_pixel_bytes;
   t.src_row = rc.src_row_bytes;
-  t.step_bytes = rc.lay->step_bytes;
+  t.step_bytes = rc.lay->step_bytes();
   t.rows = rc.i1 - rc.i0;
   t.dst_px = rc.dst_px;
 
