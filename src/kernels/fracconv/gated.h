@@ -15,8 +15,8 @@
 //   3. The LSB plane for the pixels with an open gate, the sparse or the dense way, whichever use_dense()
 //      estimates cheaper (FracConv2dArgs::lsb_pass can force either):
 //      sparse, avx512 (Traits::kDirect): pixel by pixel, the window loaded from the input rows into
-//      registers,
-//        the open channels walked in the masks, each dot product reduced and its output rewritten in place;
+//        registers, the open channels walked in the masks, each dot product reduced and its output
+//        rewritten in place;
 //      sparse, the other variants: in chunks of pixels, three phases (so no phase reloads what the previous
 //        just stored):
 //        a. the open channels compacted into a list; the pixel's LSB window (kh x kw taps x words_for(ic),
@@ -369,7 +369,6 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
       // Pixel by pixel: the window described by its rows in the input (Traits::direct loads it straight into
       // registers), the zero-pad base of an edge pixel, then each open pair's dot product to its output.
       WindowRows wr;
-      wr.len = 0;
       for (int i = 0; i < npending; ++i) {
         const int p = pending[i];
         PixelOut px;
