@@ -114,7 +114,7 @@ void direct_nz(const OutputStage& out, int oc, const PixelOut& px, const WindowR
 // Windows wider than 8 zmm: copied once, then streamed from memory.
 void direct_wide(const OutputStage& out, int oc, const PixelOut& px, const WindowRows& wr, int k,
                  const Word* wl) {
-  alignas(64) Word win[kMaxWindowWords];
+  Word win[kMaxWindowWords];  // not over-aligned: ASan's fake stack does not honour alignas(64) (gated.h)
   std::fill(win, win + k, Word{0});
   for (int i = 0; i < wr.rows; ++i) std::copy(wr.ptr[i], wr.ptr[i] + wr.len, win + wr.pos[i]);
   for_open(px, oc, [&](int c) {
