@@ -781,7 +781,8 @@ void avx512_6x4_run(const BConv2dArgs& a, int row_begin, int row_end) {
     // of 7 pixels runs a tile of 6 and one of 1, a row of 4 one partial tile (measured: 14x14x256 and 7x7x512
     // stride 2 12 % and 5 % faster gathered; at 14 or 28 pixels a row the gather cost what it saved).
     constexpr int kBufWords = 2048;
-    alignas(64) Word buf[kBufWords];
+    Word
+        buf[kBufWords];  // not over-aligned: ASan's fake stack does not honour alignas(64) (fracconv/gated.h)
     const int icw = words_for(g.ic), ow = g.ow(), oh = g.oh();
     const int chunk = std::max(1, kBufWords / icw);
     const int px_bytes = output_pixel_bytes(a.out.kind, g.oc);
