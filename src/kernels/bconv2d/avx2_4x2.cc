@@ -9,10 +9,15 @@
 // sums the 8 bytes of each 64-bit lane, i.e. exactly one output channel. (OpenVINO's bin_conv.cpp uses the
 // same VPSHUFB lookup on AVX2, with 32-bit lanes and VPDPBUSD/VPMADDUBSW widening.)
 //
-// Packed weights: output channels in chunks of 8 (two ymm); chunk c holds [tap][word][8] uint64 with lanes
-// past oc zero. After all chunks: popcount(w[o][tap]) as int32 [chunk][tap][8] for the Padding::kOne
-// correction. Register budget (16 ymm): 8 byte accumulators + 2 weights + broadcast + LUT + nibble mask + 2
-// temporaries.
+// Narrow layers (ic <= 32) use 32-bit lanes instead: a pixel's low dword (the high one is padding) is
+// broadcast against one ymm of 8 channels' weight dwords, and the byte counts are widened per dword with
+// VPMADDUBSW + VPMADDWD (OpenVINO's AVX2 widening): half the vector work of the 64-bit lanes, which counted
+// 32 padding bits of every word.
+//
+// Packed weights: output channels in chunks of 8 (two ymm); chunk c holds [tap][word][8] uint64 (narrow:
+// [tap][8] uint32) with lanes past oc zero. After all chunks: popcount(w[o][tap]) as int32 [chunk][tap][8]
+// for the Padding::kOne correction. Register budget (16 ymm): 8 byte accumulators + 2 weights + broadcast +
+// LUT + nibble mask + 2 temporaries.
 #if defined(__x86_64__)  // x86-64 only; variants.cc lists this variant under the same condition
 #include <immintrin.h>
 
@@ -36,9 +41,12 @@ constexpr int kMaxByteSteps = 31;     // byte counters overflow after 32 steps o
 
 struct Layout {
   int taps, icw, nchunk;
+  bool narrow;  // ic <= 32: 32-bit lanes, one step per tap
   explicit Layout(const ConvGeometry& g)
-      : taps(g.kh * g.kw), icw(words_for(g.ic)), nchunk((g.oc + kChunk - 1) / kChunk) {}
-  size_t chunk_words() const { return static_cast<size_t>(taps) * icw * kChunk; }
+      : taps(g.kh * g.kw), icw(words_for(g.ic)), nchunk((g.oc + kChunk - 1) / kChunk), narrow(g.ic <= 32) {}
+  // 64-bit words of one tap of one chunk.
+  int tap_words() const { return narrow ? kChunk / 2 : icw * kChunk; }
+  size_t chunk_words() const { return static_cast<size_t>(taps) * tap_words(); }
   size_t weight_words() const { return chunk_words() * nchunk; }
   size_t total_words() const {
     return weight_words() + (static_cast<size_t>(nchunk) * taps * kChunk + 1) / 2;
@@ -47,6 +55,12 @@ struct Layout {
 
 inline uint64_t load_u64(const void* p) {
   uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline uint32_t load_u32(const void* p) {
+  uint32_t v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
@@ -67,7 +81,7 @@ struct BlockStage {
 struct TileArgs {
   const char* src;
   ptrdiff_t src_px, src_row;
-  int rows, steps;    // steps: 64-bit words per kernel row
+  int rows, steps;    // steps: 64-bit words per kernel row (narrow: taps per kernel row)
   const uint64_t* w;  // chunk weights at (i0, j0)
   ptrdiff_t w_row;    // words between kernel rows
   char* dst;          // first pixel's output at the block's first channel (or word)
@@ -81,13 +95,53 @@ struct TileArgs {
   return _mm256_permute4x64_epi64(_mm256_castps_si256(s), _MM_SHUFFLE(3, 1, 2, 0));
 }
 
-// Computes chunk `ch` of the block for MR pixels and writes it through the stage. For kBits the 8 bits of
-// the chunk are ORed into words[m].
-template <int MR>
-[[gnu::always_inline]] inline void tile(const TileArgs& t, const BlockStage& st, int ch, uint64_t* words) {
+// popcount of each byte of v (nibble lookup).
+[[gnu::always_inline]] inline __m256i byte_counts(__m256i v) {
   const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, 1, 2, 2, 3,
                                        1, 2, 2, 3, 2, 3, 3, 4);
   const __m256i nib = _mm256_set1_epi8(0x0f);
+  const __m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(v, nib));
+  const __m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
+  return _mm256_add_epi8(lo, hi);
+}
+
+// Narrow layers: the popcount sums of the chunk's 8 channels for MR pixels, one dword lane per channel.
+template <int MR>
+[[gnu::always_inline]] inline void accumulate_narrow(const TileArgs& t, __m256i (&acc)[MR]) {
+  __m256i bytes[MR];
+#pragma GCC unroll 8
+  for (int m = 0; m < MR; ++m) bytes[m] = acc[m] = _mm256_setzero_si256();
+  auto flush = [&] {
+    const __m256i ones8 = _mm256_set1_epi8(1), ones16 = _mm256_set1_epi16(1);
+#pragma GCC unroll 8
+    for (int m = 0; m < MR; ++m) {
+      acc[m] = _mm256_add_epi32(acc[m], _mm256_madd_epi16(_mm256_maddubs_epi16(bytes[m], ones8), ones16));
+      bytes[m] = _mm256_setzero_si256();
+    }
+  };
+  int pending = 0;
+  for (int r = 0; r < t.rows; ++r) {
+    const char* a = t.src + r * t.src_row;
+    const uint64_t* w = t.w + r * t.w_row;
+    for (int s = 0; s < t.steps; ++s) {
+      const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + s * (kChunk / 2)));
+#pragma GCC unroll 8
+      for (int m = 0; m < MR; ++m) {
+        const __m256i x = _mm256_set1_epi32(static_cast<int>(load_u32(a + m * t.src_px + 8 * s)));
+        bytes[m] = _mm256_add_epi8(bytes[m], byte_counts(_mm256_xor_si256(x, wv)));
+      }
+      if (++pending == kMaxByteSteps) {
+        flush();
+        pending = 0;
+      }
+    }
+  }
+  flush();
+}
+
+// Wide layers: the popcount sums of the chunk's 8 channels for MR pixels (64-bit lanes, narrowed to dwords).
+template <int MR>
+[[gnu::always_inline]] inline void accumulate_wide(const TileArgs& t, __m256i (&sums)[MR]) {
   __m256i bytes[MR][kNr], total[MR][kNr];
 #pragma GCC unroll 8
   for (int m = 0; m < MR; ++m) {
@@ -121,10 +175,7 @@ template <int MR>
         const __m256i x = _mm256_set1_epi64x(static_cast<long long>(load_u64(a + m * t.src_px + 8 * s)));
 #pragma GCC unroll 8
         for (int n = 0; n < kNr; ++n) {
-          const __m256i v = _mm256_xor_si256(x, wv[n]);
-          const __m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(v, nib));
-          const __m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib));
-          bytes[m][n] = _mm256_add_epi8(bytes[m][n], _mm256_add_epi8(lo, hi));
+          bytes[m][n] = _mm256_add_epi8(bytes[m][n], byte_counts(_mm256_xor_si256(x, wv[n])));
         }
       }
       if (++pending == kMaxByteSteps) {
@@ -135,10 +186,18 @@ template <int MR>
   }
   flush();
 
+#pragma GCC unroll 8
+  for (int m = 0; m < MR; ++m) sums[m] = narrow(total[m][0], total[m][1]);
+}
+
+// The output stage of MR pixels' sums (8 channels each) of chunk `ch`.
+template <int MR>
+[[gnu::always_inline]] inline void epilogue(const TileArgs& t, const BlockStage& st, int ch, uint64_t* words,
+                                            const __m256i (&sums)[MR]) {
   const int c = ch * kChunk;
   const __m256i base = _mm256_load_si256(reinterpret_cast<const __m256i*>(st.base + c));
   for (int m = 0; m < MR; ++m) {
-    const __m256i acc = narrow(total[m][0], total[m][1]);
+    const __m256i acc = sums[m];
     char* d = t.dst + m * t.dst_px;
     switch (st.kind) {
       case OutputKind::kFloat: {
@@ -175,6 +234,18 @@ template <int MR>
   }
 }
 
+// Computes chunk `ch` of the block for MR pixels and writes it through the stage. For kBits the 8 bits of
+// the chunk are ORed into words[m].
+template <int MR, bool kNarrow>
+[[gnu::always_inline]] inline void tile(const TileArgs& t, const BlockStage& st, int ch, uint64_t* words) {
+  __m256i sums[MR];  // the popcount sums, 8 channels in order
+  if constexpr (kNarrow) {
+    accumulate_narrow<MR>(t, sums);
+  } else {
+    accumulate_wide<MR>(t, sums);
+  }
+  epilogue<MR>(t, st, ch, words, sums);
+}
 // base[] and half[] of the block's channels [0, nch) for kernel rows [i0, i1) x columns [j0, j1); see
 // set_base() in avx512_6x4.cc for the derivation.
 void set_base(BlockStage& st, const ConvGeometry& g, Padding padding, const int32_t* popw, int nch, int i0,
@@ -231,32 +302,33 @@ void set_block(BlockStage& st, const OutputStage& out, int c0, int nch, int oc_b
 }
 
 // MR pixels x all chunks of one 64-channel block.
-template <int MR>
+template <int MR, bool kNarrow>
 void run_pixels(const TileArgs& t0, const BlockStage& st, int nch, size_t chunk_words, bool bits) {
   uint64_t words[MR] = {};
   for (int ch = 0; ch * kChunk < nch; ++ch) {
     TileArgs t = t0;
     t.w = t0.w + ch * chunk_words;
-    tile<MR>(t, st, ch, words);
+    tile<MR, kNarrow>(t, st, ch, words);
   }
   if (bits) {
     for (int m = 0; m < MR; ++m) std::memcpy(t0.dst + m * t0.dst_px, &words[m], sizeof(uint64_t));
   }
 }
 
+template <bool kNarrow>
 void run_pixels_n(int mr, const TileArgs& t, const BlockStage& st, int nch, size_t chunk_words, bool bits) {
   switch (mr) {
     case 1:
-      run_pixels<1>(t, st, nch, chunk_words, bits);
+      run_pixels<1, kNarrow>(t, st, nch, chunk_words, bits);
       break;
     case 2:
-      run_pixels<2>(t, st, nch, chunk_words, bits);
+      run_pixels<2, kNarrow>(t, st, nch, chunk_words, bits);
       break;
     case 3:
-      run_pixels<3>(t, st, nch, chunk_words, bits);
+      run_pixels<3, kNarrow>(t, st, nch, chunk_words, bits);
       break;
     default:
-      run_pixels<kMr>(t, st, nch, chunk_words, bits);
+      run_pixels<kMr, kNarrow>(t, st, nch, chunk_words, bits);
       break;
   }
 }
@@ -277,7 +349,13 @@ void avx2_4x2_pack_weights(const ConvGeometry& g, const Word* ref, Word* packed)
     for (int tap = 0; tap < lay.taps; ++tap) {
       const Word* w = ref + (static_cast<size_t>(o) * lay.taps + tap) * lay.icw;
       int pc = 0;
-      for (int k = 0; k < lay.icw; ++k) {
+      if (lay.narrow) {  // the low dword: the rest of the word is padding
+        const auto dword = static_cast<uint32_t>(w[0]);
+        std::memcpy(reinterpret_cast<char*>(wc + static_cast<size_t>(tap) * lay.tap_words()) + 4 * lane,
+                    &dword, sizeof dword);
+        pc = std::popcount(dword);
+      }
+      for (int k = 0; k < lay.icw && !lay.narrow; ++k) {
         wc[(static_cast<size_t>(tap) * lay.icw + k) * kChunk + lane] = w[k];
         pc += std::popcount(w[k]);
       }
@@ -301,8 +379,9 @@ void avx2_4x2_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int
                    ? static_cast<char*>(block)
                    : static_cast<char*>(a.dst) +
                          ((static_cast<ptrdiff_t>(b) * g.oh() + oy) * g.ow() + ox_begin) * px_bytes;
-  const ptrdiff_t w_row = static_cast<ptrdiff_t>(g.kw) * lay.icw * kChunk;
-  const ptrdiff_t w_tap = static_cast<ptrdiff_t>(lay.icw) * kChunk;
+  const ptrdiff_t w_tap = lay.tap_words();
+  const ptrdiff_t w_row = static_cast<ptrdiff_t>(g.kw) * w_tap;
+  const int tap_steps = lay.narrow ? 1 : lay.icw;  // steps per tap
   const int iy0 = oy * g.sh - g.ph + rows.begin;
   const bool bits = a.out.kind == OutputKind::kBits;
   const TapRange inner = interior_cols(g, ox_begin, ox_end);
@@ -322,7 +401,7 @@ void avx2_4x2_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int
     t.w_row = w_row;
     t.dst_px = px_bytes;
     auto aim = [&](int ox, int j0, int j1) {
-      t.steps = (j1 - j0) * lay.icw;
+      t.steps = (j1 - j0) * tap_steps;
       const bool empty = t.rows <= 0 || t.steps <= 0;
       t.src = empty ? src_image
                     : src_image + iy0 * src_row + static_cast<ptrdiff_t>(ox * g.sw - g.pw + j0) * src_pixel;
@@ -336,11 +415,19 @@ void avx2_4x2_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int
       int ox = inner.begin;
       for (; ox + kMr <= inner.end; ox += kMr) {
         aim(ox, 0, g.kw);
-        run_pixels<kMr>(t, st, nch, lay.chunk_words(), bits);
+        if (lay.narrow) {
+          run_pixels<kMr, true>(t, st, nch, lay.chunk_words(), bits);
+        } else {
+          run_pixels<kMr, false>(t, st, nch, lay.chunk_words(), bits);
+        }
       }
       if (ox < inner.end) {
         aim(ox, 0, g.kw);
-        run_pixels_n(inner.end - ox, t, st, nch, lay.chunk_words(), bits);
+        if (lay.narrow) {
+          run_pixels_n<true>(inner.end - ox, t, st, nch, lay.chunk_words(), bits);
+        } else {
+          run_pixels_n<false>(inner.end - ox, t, st, nch, lay.chunk_words(), bits);
+        }
       }
     }
     for (int ox = ox_begin; ox < ox_end; ++ox) {
@@ -351,7 +438,11 @@ void avx2_4x2_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int
       const TapRange cols = valid_taps(ox, g.sw, g.pw, g.kw, g.iw);
       set_base(st, g, a.padding, pb, nch, rows.begin, rows.end, cols.begin, cols.end);
       aim(ox, cols.begin, cols.end);
-      run_pixels<1>(t, st, nch, lay.chunk_words(), bits);
+      if (lay.narrow) {
+        run_pixels<1, true>(t, st, nch, lay.chunk_words(), bits);
+      } else {
+        run_pixels<1, false>(t, st, nch, lay.chunk_words(), bits);
+      }
     }
   }
 }
