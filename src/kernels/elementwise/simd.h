@@ -15,9 +15,7 @@
 #if defined(__x86_64__)
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 headers (GCC bug 105593, fixed in GCC 13).
-#if defined(__GNUC__) && !defined(__clang__)  // clang has no such warning group (and warns about the pragma)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
 #endif
 #include <immintrin.h>
 #endif
