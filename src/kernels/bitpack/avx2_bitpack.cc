@@ -5,16 +5,12 @@
 #include <immintrin.h>
 
 #include "kernels/bitpack/variants.h"
+#include "kernels/elementwise/simd.h"  // Avx2::tail
 
 namespace bnnkit::kernels::bitpack_detail {
 namespace {
 
 constexpr int kLanes = 8;
-
-// All-ones lanes [0, count), for VMASKMOVPS.
-inline __m256i lanes_of(int count) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
 
 inline unsigned lane_bits(int count) {
   return count >= kLanes ? 0xffu : (1u << count) - 1;
@@ -38,7 +34,7 @@ void bitpack_avx2_8(const BitpackArgs& a, int64_t row_begin, int64_t row_end) {
           x = _mm256_loadu_ps(src + c);
           if (a.threshold != nullptr) t = _mm256_loadu_ps(a.threshold + c);
         } else {
-          const __m256i lanes = lanes_of(count);
+          const __m256i lanes = Avx2::tail(count);
           x = _mm256_maskload_ps(src + c, lanes);
           if (a.threshold != nullptr) t = _mm256_maskload_ps(a.threshold + c, lanes);
         }
@@ -65,7 +61,7 @@ void quant2bit_avx2_8(const Quant2BitArgs& a, int64_t row_begin, int64_t row_end
         if (c >= a.channels) break;
         const int count = a.channels - c;
         const __m256 x =
-            count >= kLanes ? _mm256_loadu_ps(src + c) : _mm256_maskload_ps(src + c, lanes_of(count));
+            count >= kLanes ? _mm256_loadu_ps(src + c) : _mm256_maskload_ps(src + c, Avx2::tail(count));
         // q >= L <=> x >= threshold L (bitpack.h); NaN fails every compare.
         const auto ge1 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(x, t1, _CMP_GE_OQ)));
         const auto ge2 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(x, t2, _CMP_GE_OQ)));

@@ -10,6 +10,7 @@
 #include <bit>
 
 #include "kernels/bconv2d/variant_impls.h"
+#include "kernels/elementwise/simd.h"  // Avx2::tail
 #include "kernels/fracconv/gated.h"
 #include "kernels/fracconv/variant_impls.h"
 
@@ -17,11 +18,6 @@ namespace bnnkit::kernels::fracconv_detail {
 namespace {
 
 constexpr int kLanes = 8;
-
-// Lanes [0, count) of 8 as an all-ones/zero vector (for VMASKMOV and blends).
-inline __m256i first_lanes(int count) {
-  return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-}
 
 // Bits [0, 8) of m as all-ones/zero lanes.
 inline __m256i lanes_of_bits(unsigned m) {
@@ -41,7 +37,7 @@ struct Avx2Traits : ScalarTraits<bconv2d_detail::avx2_4x2_run_segment> {
         for (int h = 0; h < 2; ++h) {
           const int c = 16 * v + kLanes * h, count = oc - c;
           if (count <= 0) break;
-          const __m256i in = first_lanes(count);
+          const __m256i in = Avx2::tail(count);
           const __m256i gt =
               _mm256_cmpgt_epi32(_mm256_maskload_epi32(d + c, in), _mm256_maskload_epi32(thr + c, in));
           m |= static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_and_si256(gt, in))))
@@ -61,7 +57,7 @@ struct Avx2Traits : ScalarTraits<bconv2d_detail::avx2_4x2_run_segment> {
     uint64_t word = 0;
     for (int c = 0; c < oc; c += kLanes) {
       const int count = oc - c;
-      const __m256i in = first_lanes(count);
+      const __m256i in = Avx2::tail(count);
       const unsigned open = (px.masks[c / 16] >> (c % 16)) & 0xFFu;
       const __m256i two_msb = _mm256_slli_epi32(_mm256_maskload_epi32(px.dmsb + c, in), 1);
       const __m256i lsb = _mm256_and_si256(_mm256_maskload_epi32(px.dlsb + c, in), lanes_of_bits(open));
