@@ -316,7 +316,7 @@ void run_pixels(const TileArgs& t0, const BlockStage& st, int nch, size_t chunk_
 }
 
 template <bool kNarrow>
-void run_pixels_n(int mr, const TileArgs& t, const BlockStage& st, int nch, size_t chunk_words, bool bits) {
+void run_pixels_mr(int mr, const TileArgs& t, const BlockStage& st, int nch, size_t chunk_words, bool bits) {
   switch (mr) {
     case 1:
       run_pixels<1, kNarrow>(t, st, nch, chunk_words, bits);
@@ -330,6 +330,16 @@ void run_pixels_n(int mr, const TileArgs& t, const BlockStage& st, int nch, size
     default:
       run_pixels<kMr, kNarrow>(t, st, nch, chunk_words, bits);
       break;
+  }
+}
+
+// mr (1 .. kMr) pixels of the narrow or the wide kind.
+void run_pixels_n(bool narrow, int mr, const TileArgs& t, const BlockStage& st, int nch, size_t chunk_words,
+                  bool bits) {
+  if (narrow) {
+    run_pixels_mr<true>(mr, t, st, nch, chunk_words, bits);
+  } else {
+    run_pixels_mr<false>(mr, t, st, nch, chunk_words, bits);
   }
 }
 
@@ -415,19 +425,11 @@ void avx2_4x2_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int
       int ox = inner.begin;
       for (; ox + kMr <= inner.end; ox += kMr) {
         aim(ox, 0, g.kw);
-        if (lay.narrow) {
-          run_pixels<kMr, true>(t, st, nch, lay.chunk_words(), bits);
-        } else {
-          run_pixels<kMr, false>(t, st, nch, lay.chunk_words(), bits);
-        }
+        run_pixels_n(lay.narrow, kMr, t, st, nch, lay.chunk_words(), bits);
       }
       if (ox < inner.end) {
         aim(ox, 0, g.kw);
-        if (lay.narrow) {
-          run_pixels_n<true>(inner.end - ox, t, st, nch, lay.chunk_words(), bits);
-        } else {
-          run_pixels_n<false>(inner.end - ox, t, st, nch, lay.chunk_words(), bits);
-        }
+        run_pixels_n(lay.narrow, inner.end - ox, t, st, nch, lay.chunk_words(), bits);
       }
     }
     for (int ox = ox_begin; ox < ox_end; ++ox) {
@@ -438,11 +440,7 @@ void avx2_4x2_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int
       const TapRange cols = valid_taps(ox, g.sw, g.pw, g.kw, g.iw);
       set_base(st, g, a.padding, pb, nch, rows.begin, rows.end, cols.begin, cols.end);
       aim(ox, cols.begin, cols.end);
-      if (lay.narrow) {
-        run_pixels<1, true>(t, st, nch, lay.chunk_words(), bits);
-      } else {
-        run_pixels<1, false>(t, st, nch, lay.chunk_words(), bits);
-      }
+      run_pixels_n(lay.narrow, 1, t, st, nch, lay.chunk_words(), bits);
     }
   }
 }
