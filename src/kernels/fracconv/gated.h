@@ -356,6 +356,13 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
       px.dst = dst + static_cast<ptrdiff_t>(p) * px_bytes;
       px.skip_closed = Traits::kFusedGates;
     };
+    // An edge pixel under Padding::kZero: a padded tap must add 0, while its zero window words make it add
+    // ic - 2 * popcount(w), so the pixel gets its own per-channel base (in `base`).
+    auto zero_pad_edge = [&](PixelOut& px, int32_t* base, TapRange cols) {
+      if (a.padding != Padding::kZero) return;
+      px.base_vec = base;
+      Traits::zero_pad_base(base, oc, rows.size() * cols.size() * g.ic, popw, g, rows, cols);
+    };
     if (dense) {
       for (int i = 0; i < npending; ++i) {
         PixelOut px;
@@ -383,10 +390,7 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
           wr.ptr[wr.rows] = src_image + iy * src_row + ix * lay.icw;
           wr.pos[wr.rows++] = (r * g.kw + cols.begin) * lay.icw;
         }
-        if (a.padding == Padding::kZero && (rows.size() != g.kh || cols.size() != g.kw)) {
-          px.base_vec = bases;  // a padded tap adds 0, not what its zero window words give
-          Traits::zero_pad_base(bases, oc, rows.size() * cols.size() * g.ic, popw, g, rows, cols);
-        }
+        if (rows.size() != g.kh || cols.size() != g.kw) zero_pad_edge(px, bases, cols);
         Traits::direct(a.out, oc, px, wr, lay.k, wl);
       }
     } else {
@@ -413,11 +417,7 @@ void run_gated(const FracConv2dArgs& a, int row_begin, int row_end, size_t msb_w
             Traits::copy(win + (r * g.kw + cols.begin) * lay.icw, src_image + iy * src_row + ix * lay.icw,
                          run);
           }
-          if (edge && a.padding == Padding::kZero) {
-            // A padded tap must add 0; the zero window words made it add ic - 2 * popcount(w).
-            px.base_vec = bases + i * ls;
-            Traits::zero_pad_base(bases + i * ls, oc, rows.size() * cols.size() * g.ic, popw, g, rows, cols);
-          }
+          if (edge) zero_pad_edge(px, bases + i * ls, cols);
         }
         // Phase 2: the dot products of the open channels.
         for (int i = 0; i < cn; ++i) {
