@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -201,6 +202,38 @@ TEST_P(BConv2dVariants, MatchesReferenceOnLayerShapes) {
         check(Problem(g, p, k, rng));
         if (HasFatalFailure()) return;
       }
+    }
+  }
+}
+
+// Float output with scales at the edges of the float range: products that overflow (2^127, -FLT_MAX),
+// subnormals, infinities and NaN must round, overflow and propagate exactly as the reference's multiply then
+// add, including the outputs with D = 0 (0 * inf = NaN). 1x1 layers with ic = 64 and 128 are where avx512_6x4
+// forms float(D) * scale as float(D / 2) * (2 * scale); 3x3 runs the general tile.
+TEST_P(BConv2dVariants, FloatOutputAtTheEdgesOfTheRange) {
+  auto rng = ::bnnkit::testing::make_rng(0xC4);
+  const float extremes[] = {0x1p127f,
+                            -std::numeric_limits<float>::max(),
+                            0x1p126f,
+                            0x1p125f,
+                            std::numeric_limits<float>::denorm_min(),
+                            -0x1p-140f,
+                            std::numeric_limits<float>::infinity(),
+                            std::numeric_limits<float>::quiet_NaN(),
+                            0.0f,
+                            -1.0f};
+  for (const ConvGeometry& g :
+       {ConvGeometry{1, 6, 7, 64, 80, 1, 1, 1, 1, 0, 0}, ConvGeometry{1, 9, 9, 128, 40, 1, 1, 2, 2, 0, 0},
+        ConvGeometry{1, 5, 6, 64, 20, 3, 3, 1, 1, 1, 1}}) {
+    // Every extreme on some channels; the layers without any |scale| >= 2^126 take the other branch.
+    for (const bool huge : {true, false}) {
+      Problem p(g, Padding::kZero, OutputKind::kFloat, rng);
+      for (int c = 0; c < g.oc; c += 3) {
+        const float e = extremes[(c / 3) % std::size(extremes)];
+        p.scale[c] = huge || std::fabs(e) < 0x1p126f ? e : 1.0f;
+      }
+      check(p);
+      if (HasFatalFailure()) return;
     }
   }
 }
