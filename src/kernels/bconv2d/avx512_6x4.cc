@@ -19,6 +19,8 @@
 //   vectors of 16 channels and starts at dword g * T * K32 * 64. Within a group: [tap][k][nv][16] uint32,
 //   i.e. for each (tap, dword) the nv weight vectors of the tile are adjacent. Lanes past oc are zero.
 //   After all groups: popcount(w[o][tap]) as int32 [vector][tap][16], for the Padding::kOne edge correction.
+//   Then, for ic <= 16 only, the weights again in the same layout with each channel's 16 bits in both
+//   halves of its dword: the pixel-pair tile's (pair_tile).
 //
 // Per k-step a 6x4 tile loads 6 broadcast dwords and 4 weight vectors and issues 24 XOR + 24 VPOPCNTD + 24
 // VPADDD: 10 loads against 72 vector ops, so the vector pipes, not the load ports, set the pace. 24
@@ -35,6 +37,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <climits>
 #include <cmath>
@@ -45,6 +48,7 @@
 
 #include "kernels/bconv2d/direct_conv.h"
 #include "kernels/bconv2d/variant_impls.h"
+#include "kernels/common/cpu_features.h"
 #include "kernels/fracconv/variant_impls.h"  // avx512_6x4_run_rows_gated
 
 namespace bnnkit::kernels::bconv2d_detail {
@@ -57,13 +61,18 @@ constexpr int kMr = 6;  // output pixels per tile
 
 struct Layout {
   int taps, k32, nvec;
+  bool pair_block;  // ic <= 16: a second copy of the weights for pixel pairs (pair_tile), at pair_offset()
   explicit Layout(const ConvGeometry& g)
-      : taps(g.kh * g.kw), k32(g.ic <= 32 ? 1 : 2 * words_for(g.ic)), nvec((g.oc + 15) / 16) {}
+      : taps(g.kh * g.kw),
+        k32(g.ic <= 32 ? 1 : 2 * words_for(g.ic)),
+        nvec((g.oc + 15) / 16),
+        pair_block(g.ic <= 16) {}
   // Activation bytes per dword step: 4, or 8 when K32 = 1 (one dword of each 64-bit word).
   int step_bytes() const { return k32 == 1 ? 8 : 4; }
   size_t group_dwords() const { return static_cast<size_t>(taps) * k32 * kGroupChannels; }
   size_t weight_dwords() const { return static_cast<size_t>(taps) * k32 * nvec * kLanes; }
-  size_t total_dwords() const { return weight_dwords() + static_cast<size_t>(nvec) * taps * kLanes; }
+  size_t pair_offset() const { return weight_dwords() + static_cast<size_t>(nvec) * taps * kLanes; }
+  size_t total_dwords() const { return pair_offset() + (pair_block ? weight_dwords() : 0); }
 };
 
 inline uint32_t load_u32(const void* p) {
@@ -174,7 +183,7 @@ template <int NR>
 template <int MR, int NR, bool kFloatFast>
 [[gnu::always_inline]] inline void gate_epilogue_rows(const __m512i (&acc)[MR][NR], const TileArgs& t,
                                                       const GroupStage& st) {
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int m = 0; m < MR; ++m) {
     // Unmasked: half is INT32_MIN outside the range, so those lanes never open (and the k registers stay
     // free for the masks).
@@ -249,7 +258,7 @@ template <int MP, int NR>
 [[gnu::always_inline]] inline void frac_epilogue(const __m512i (&acc)[2 * MP][NR], const TileArgs& t,
                                                  const GroupStage& st) {
   int64_t open = 0;
-#pragma GCC unroll 8
+#pragma GCC unroll 16
   for (int m = 0; m < MP; ++m) {
     __m512i tot[NR];
 #pragma GCC unroll 8
@@ -286,64 +295,10 @@ template <int MR, int M>
   }
 }
 
+// The output stage of a tile's accumulators (row m = the tile's pixel m; kTwoPlane: see frac_epilogue).
 template <int MR, int NR, int M>
-[[gnu::always_inline]] inline void tile(const TileArgs& t, const GroupStage& st) {
-  __m512i acc[MR][NR];
-#pragma GCC unroll 8
-  for (int m = 0; m < MR; ++m)
-#pragma GCC unroll 8
-    for (int n = 0; n < NR; ++n) acc[m][n] = _mm512_setzero_si512();
-
-  if (t.rows == 1 && t.steps == 2) {
-    // A 1x1 layer with 32 < ic <= 64 (one 64-bit word, two dword steps; also an edge window of two taps of
-    // a layer with ic <= 32, one dword each, 8 bytes apart): the general loop below would spend a
-    // visible share of the tile on loop control, so this common case gets a straight-line body. (Unrolling
-    // further, or for more step counts, measured slower: the code outgrows the op cache.)
-#pragma GCC unroll 2
-    for (int s = 0; s < 2; ++s) {
-      __m512i wv[NR];
-#pragma GCC unroll 8
-      for (int n = 0; n < NR; ++n) wv[n] = _mm512_loadu_si512(t.w + (s * NR + n) * kLanes);
-#pragma GCC unroll 8
-      for (int m = 0; m < MR; ++m) {
-        const __m512i x =
-            _mm512_set1_epi32(static_cast<int>(load_u32(row_src<MR, M>(t, m) + t.step_bytes * s)));
-#pragma GCC unroll 8
-        for (int n = 0; n < NR; ++n) {
-          acc[m][n] = _mm512_add_epi32(acc[m][n], _mm512_popcnt_epi32(_mm512_xor_si512(x, wv[n])));
-        }
-      }
-    }
-  }
-  const int rows = t.rows == 1 && t.steps == 2 ? 0 : t.rows;  // 0: done above
-  // The step stride as a constant of the loop (a run-time stride in the address cost the 3x3 layers 2-5 %).
-  auto accumulate = [&]<int kStepBytes>() {
-    for (int r = 0; r < rows; ++r) {
-      const uint32_t* w = t.w + r * t.w_row;
-      const char* p[MR];
-#pragma GCC unroll 8
-      for (int m = 0; m < MR; ++m) p[m] = row_src<MR, M>(t, m) + r * t.src_row;
-      for (int s = 0; s < t.steps; ++s) {
-        __m512i wv[NR];
-#pragma GCC unroll 8
-        for (int n = 0; n < NR; ++n) wv[n] = _mm512_loadu_si512(w + (s * NR + n) * kLanes);
-#pragma GCC unroll 8
-        for (int m = 0; m < MR; ++m) {
-          const __m512i x = _mm512_set1_epi32(static_cast<int>(load_u32(p[m] + kStepBytes * s)));
-#pragma GCC unroll 8
-          for (int n = 0; n < NR; ++n) {
-            acc[m][n] = _mm512_add_epi32(acc[m][n], _mm512_popcnt_epi32(_mm512_xor_si512(x, wv[n])));
-          }
-        }
-      }
-    }
-  };
-  if (t.step_bytes == 4) {
-    accumulate.template operator()<4>();
-  } else {
-    accumulate.template operator()<8>();
-  }
-
+[[gnu::always_inline]] inline void epilogue(const __m512i (&acc)[MR][NR], const TileArgs& t,
+                                            const GroupStage& st) {
   if constexpr (M == kGate) {
     gate_epilogue<MR, NR>(acc, t, st);
     return;
@@ -353,7 +308,7 @@ template <int MR, int NR, int M>
   }
   switch (st.kind) {
     case OutputKind::kFloat:
-#pragma GCC unroll 8
+#pragma GCC unroll 16
       for (int m = 0; m < MR; ++m) {
         float* d = reinterpret_cast<float*>(t.dst + m * t.dst_px);
 #pragma GCC unroll 8
@@ -374,7 +329,7 @@ template <int MR, int NR, int M>
       }
       break;
     case OutputKind::kInt32:
-#pragma GCC unroll 8
+#pragma GCC unroll 16
       for (int m = 0; m < MR; ++m) {
         int32_t* d = reinterpret_cast<int32_t*>(t.dst + m * t.dst_px);
 #pragma GCC unroll 8
@@ -388,7 +343,7 @@ template <int MR, int NR, int M>
     case OutputKind::kBits:
       // 4 compares, 3 KUNPCKs to assemble the 64-bit word in a mask register, one KXOR for the flips, one
       // KMOVQ store. Lanes outside the range have half = INT32_MAX and flip 0, so their bits come out 0.
-#pragma GCC unroll 8
+#pragma GCC unroll 16
       for (int m = 0; m < MR; ++m) {
         __mmask16 gt[kGroupVecs] = {0, 0, 0, 0};
 #pragma GCC unroll 8
@@ -400,6 +355,111 @@ template <int MR, int NR, int M>
       }
       break;
   }
+}
+
+template <int MR, int NR, int M>
+[[gnu::always_inline]] inline void tile(const TileArgs& t, const GroupStage& st) {
+  __m512i acc[MR][NR];
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; ++m)
+#pragma GCC unroll 8
+    for (int n = 0; n < NR; ++n) acc[m][n] = _mm512_setzero_si512();
+
+  if (t.rows == 1 && t.steps == 2) {
+    // A 1x1 layer with 32 < ic <= 64 (one 64-bit word, two dword steps; also an edge window of two taps of
+    // a layer with ic <= 32, one dword each, 8 bytes apart): the general loop below would spend a
+    // visible share of the tile on loop control, so this common case gets a straight-line body. (Unrolling
+    // further, or for more step counts, measured slower: the code outgrows the op cache.)
+#pragma GCC unroll 2
+    for (int s = 0; s < 2; ++s) {
+      __m512i wv[NR];
+#pragma GCC unroll 8
+      for (int n = 0; n < NR; ++n) wv[n] = _mm512_loadu_si512(t.w + (s * NR + n) * kLanes);
+#pragma GCC unroll 16
+      for (int m = 0; m < MR; ++m) {
+        const __m512i x =
+            _mm512_set1_epi32(static_cast<int>(load_u32(row_src<MR, M>(t, m) + t.step_bytes * s)));
+#pragma GCC unroll 8
+        for (int n = 0; n < NR; ++n) {
+          acc[m][n] = _mm512_add_epi32(acc[m][n], _mm512_popcnt_epi32(_mm512_xor_si512(x, wv[n])));
+        }
+      }
+    }
+  }
+  const int rows = t.rows == 1 && t.steps == 2 ? 0 : t.rows;  // 0: done above
+  // The step stride as a constant of the loop (a run-time stride in the address cost the 3x3 layers 2-5 %).
+  auto accumulate = [&]<int kStepBytes>() {
+    for (int r = 0; r < rows; ++r) {
+      const uint32_t* w = t.w + r * t.w_row;
+      const char* p[MR];
+#pragma GCC unroll 16
+      for (int m = 0; m < MR; ++m) p[m] = row_src<MR, M>(t, m) + r * t.src_row;
+      for (int s = 0; s < t.steps; ++s) {
+        __m512i wv[NR];
+#pragma GCC unroll 8
+        for (int n = 0; n < NR; ++n) wv[n] = _mm512_loadu_si512(w + (s * NR + n) * kLanes);
+#pragma GCC unroll 16
+        for (int m = 0; m < MR; ++m) {
+          const __m512i x = _mm512_set1_epi32(static_cast<int>(load_u32(p[m] + kStepBytes * s)));
+#pragma GCC unroll 8
+          for (int n = 0; n < NR; ++n) {
+            acc[m][n] = _mm512_add_epi32(acc[m][n], _mm512_popcnt_epi32(_mm512_xor_si512(x, wv[n])));
+          }
+        }
+      }
+    }
+  };
+  if (t.step_bytes == 4) {
+    accumulate.template operator()<4>();
+  } else {
+    accumulate.template operator()<8>();
+  }
+  epilogue<MR, NR, M>(acc, t, st);
+}
+
+// The PixelPairs tile (ic <= 16, stride 1; see run_group): each row of the tile is a pair of adjacent output
+// pixels (kTwoPlane: rows [0, MR/2) the MSB plane's pairs, [MR/2, MR) the LSB plane's), read from 16-bit
+// dense copies of the input rows: a broadcast dword holds the 16 channels of two adjacent input pixels, and
+// the pair weights hold each channel's 16 weight bits in both halves of its dword, so one XOR + VPOPCNTW +
+// VPADDW does the work of two in the one-pixel-per-dword tile (whose dwords are half padding at ic <= 16).
+// The 16-bit sums (<= taps * 16) are split into two pixels' int32 accumulators for the usual epilogue. Runs
+// only in run_rows_bitalg, which is called only when the CPU has BITALG.
+template <int MR, int NR, int M>
+[[gnu::always_inline]] inline void pair_tile(const TileArgs& t, const GroupStage& st) {
+  __m512i acc[MR][NR];
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; ++m)
+#pragma GCC unroll 8
+    for (int n = 0; n < NR; ++n) acc[m][n] = _mm512_setzero_si512();
+  for (int r = 0; r < t.rows; ++r) {
+    const uint32_t* w = t.w + r * t.w_row;
+    const char* p[MR];
+#pragma GCC unroll 16
+    for (int m = 0; m < MR; ++m) p[m] = row_src<MR, M>(t, m) + r * t.src_row;
+    for (int s = 0; s < t.steps; ++s) {
+      __m512i wv[NR];
+#pragma GCC unroll 8
+      for (int n = 0; n < NR; ++n) wv[n] = _mm512_loadu_si512(w + (s * NR + n) * kLanes);
+#pragma GCC unroll 16
+      for (int m = 0; m < MR; ++m) {
+        const __m512i x = _mm512_set1_epi32(static_cast<int>(load_u32(p[m] + 2 * s)));
+#pragma GCC unroll 8
+        for (int n = 0; n < NR; ++n)
+          acc[m][n] = _mm512_add_epi16(acc[m][n], _mm512_popcnt_epi16(_mm512_xor_si512(x, wv[n])));
+      }
+    }
+  }
+  // Pair m holds pixels 2m (low halves) and 2m + 1 (high halves); kTwoPlane keeps the MSB pixels first.
+  __m512i px[2 * MR][NR];
+  const __m512i lo16 = _mm512_set1_epi32(0xFFFF);
+#pragma GCC unroll 16
+  for (int m = 0; m < MR; ++m)
+#pragma GCC unroll 8
+    for (int n = 0; n < NR; ++n) {
+      px[2 * m][n] = _mm512_and_si512(acc[m][n], lo16);
+      px[2 * m + 1][n] = _mm512_srli_epi32(acc[m][n], 16);
+    }
+  epilogue<2 * MR, NR, M>(px, t, st);
 }
 
 // Fills base[] (and half[] for kBits) for a window whose kernel rows [i0, i1) and columns [j0, j1) are inside
@@ -519,48 +579,80 @@ struct RowContext {
   int ox_origin;           // ox_begin: pixel ox is at dst_row + (ox - ox_origin) * dst_px
   ptrdiff_t row_px = 0;    // M != kPlain: pixels of the call before this row (the gate outputs and masks)
   ptrdiff_t src_pixel_bytes, src_row_bytes, dst_px;
+  // Pixel pairs (ic <= 16, stride 1, the CPU has BITALG): the input rows i0..i1 of the window as 16 bits per
+  // pixel (build_pair_rows), kTwoPlane's LSB plane in pair_rows2; nullptr: off.
+  const char* pair_rows = nullptr;
+  const char* pair_rows2 = nullptr;
+  ptrdiff_t pair_row_bytes = 0;
 };
 
-template <int NR, int M>
+// Copies `rows` input rows starting at row iy0 of `image` (one word per pixel: ic <= 16) as 16 bits per
+// pixel, `stride` bytes apart (VPMOVQW: 8 pixels per op).
+void build_pair_rows(const char* image, ptrdiff_t row_bytes, int iy0, int rows, int iw, char* out,
+                     ptrdiff_t stride) {
+  for (int r = 0; r < rows; ++r) {
+    const auto* in = reinterpret_cast<const Word*>(image + (iy0 + r) * row_bytes);
+    auto* o = reinterpret_cast<uint16_t*>(out + r * stride);
+    for (int x = 0; x < iw; x += 8) {
+      const __mmask8 k = iw - x >= 8 ? 0xFF : static_cast<__mmask8>((1u << (iw - x)) - 1);
+      _mm512_mask_cvtepi64_storeu_epi16(o + x, k, _mm512_maskz_loadu_epi64(k, in + x));
+    }
+  }
+}
+
+std::atomic<bool> g_pixel_pairs{true};
+
+// A tile of MR rows: pixels, or pixel pairs (pair_tile).
+template <int MR, int NR, int M, bool kPairs>
+[[gnu::always_inline]] inline void any_tile(const TileArgs& t, const GroupStage& st) {
+  if constexpr (kPairs) {
+    pair_tile<MR, NR, M>(t, st);
+  } else {
+    tile<MR, NR, M>(t, st);
+  }
+}
+
+// A tile of a run-time number of rows (a row's last pixels).
+template <int NR, int M, bool kPairs = false>
 [[gnu::always_inline]] inline void run_tile(int mr, const TileArgs& t, const GroupStage& st) {
-  if constexpr (M == kTwoPlane) {  // two rows per pixel: even sizes only
+  if constexpr (M == kTwoPlane) {  // two rows per pixel (or pair): even sizes only
     switch (mr) {
       case 2:
-        tile<2, NR, M>(t, st);
+        any_tile<2, NR, M, kPairs>(t, st);
         break;
       case 4:
-        tile<4, NR, M>(t, st);
+        any_tile<4, NR, M, kPairs>(t, st);
         break;
       default:
-        tile<6, NR, M>(t, st);
+        any_tile<6, NR, M, kPairs>(t, st);
         break;
     }
   } else {
     switch (mr) {
       case 1:
-        tile<1, NR, M>(t, st);
+        any_tile<1, NR, M, kPairs>(t, st);
         break;
       case 2:
-        tile<2, NR, M>(t, st);
+        any_tile<2, NR, M, kPairs>(t, st);
         break;
       case 3:
-        tile<3, NR, M>(t, st);
+        any_tile<3, NR, M, kPairs>(t, st);
         break;
       case 4:
-        tile<4, NR, M>(t, st);
+        any_tile<4, NR, M, kPairs>(t, st);
         break;
       case 5:
-        tile<5, NR, M>(t, st);
+        any_tile<5, NR, M, kPairs>(t, st);
         break;
       default:
-        tile<6, NR, M>(t, st);
+        any_tile<6, NR, M, kPairs>(t, st);
         break;
     }
   }
 }
 
 // One channel group of one output row, pixels [ox_begin, ox_end).
-template <int NR, int M>
+template <int NR, int M, bool kPairs>
 // Inlined into run_rows_impl, where the stage is a local the compiler can see no output store alias (out of
 // line, it re-read the stage after every store: measured 1.6x slower on 1x1 layers).
 [[gnu::always_inline]] inline void run_group(const RowContext& rc, GroupStage& st, const uint32_t* wg,
@@ -608,6 +700,27 @@ template <int NR, int M>
   if (inner.size() > 0) {
     set_base(st, g, rc.a->padding, popw, NR, rc.i0, rc.i1, 0, g.kw);
     int ox = inner.begin;
+    if constexpr (kPairs && NR <= 2) {  // more vectors: 2 * 6 pixels x NR accumulators would not fit
+      if (rc.pair_rows != nullptr) {
+        // Pixel pairs: 2 * kPx pixels a tile; an odd last pixel goes to the one-pixel tile below.
+        auto aim_pair = [&](int x) {
+          aim(x, 0, g.kw);
+          TileArgs tp = t;
+          tp.src = rc.pair_rows + static_cast<ptrdiff_t>(x - g.pw) * 2;
+          if constexpr (M == kTwoPlane) tp.src2 = rc.pair_rows2 + static_cast<ptrdiff_t>(x - g.pw) * 2;
+          tp.src_px = 4;
+          tp.src_row = rc.pair_row_bytes;
+          tp.steps = g.kw;
+          tp.w = wg + rc.lay->pair_offset() + rc.i0 * w_row;
+          return tp;
+        };
+        for (; ox + 2 * kPx <= inner.end; ox += 2 * kPx) pair_tile<kPx * kRowsPerPx, NR, M>(aim_pair(ox), st);
+        if (const int pairs = (inner.end - ox) / 2; pairs > 0) {
+          run_tile<NR, M, true>(pairs * kRowsPerPx, aim_pair(ox), st);
+          ox += 2 * pairs;
+        }
+      }
+    }
     for (; ox + kPx <= inner.end; ox += kPx) {
       aim(ox, 0, g.kw);
       tile<kPx * kRowsPerPx, NR, M>(t, st);
@@ -659,6 +772,10 @@ void avx512_6x4_pack_weights(const ConvGeometry& g, const Word* ref, Word* packe
       popw[(static_cast<size_t>(o / kLanes) * lay.taps + tap) * kLanes + lane] = pc;
     }
   }
+  if (lay.pair_block) {
+    uint32_t* pair = out + lay.pair_offset();
+    for (size_t i = 0; i < lay.weight_dwords(); ++i) pair[i] = (out[i] & 0xFFFFu) * 0x10001u;
+  }
 }
 
 namespace {
@@ -669,9 +786,11 @@ namespace {
 // `block`: see run_segment (variant_impls.h); several rows (kGate only) follow each other in it, as in the
 // gate's outputs and masks. M != kPlain: gate !=
 // nullptr; kTwoPlane: src2 is the LSB plane, and the open gates are added to *open.
-template <int M>
-void run_rows_impl(const BConv2dArgs& a, int row_begin, int row_end, int ox_begin, int ox_end, int oc_begin,
-                   int oc_end, void* block, const GateEpilogue* gate, const Word* src2, int64_t* open) {
+template <int M, bool kPairs>
+[[gnu::always_inline]] inline void run_rows_body(const BConv2dArgs& a, int row_begin, int row_end,
+                                                 int ox_begin, int ox_end, int oc_begin, int oc_end,
+                                                 void* block, const GateEpilogue* gate, const Word* src2,
+                                                 int64_t* open) {
   const ConvGeometry& g = a.g;
   const Layout lay(g);
   const int icw = words_for(g.ic);
@@ -688,6 +807,15 @@ void run_rows_impl(const BConv2dArgs& a, int row_begin, int row_end, int ox_begi
   rc.src_row_bytes = rc.src_pixel_bytes * g.iw;
   rc.dst_px = px_bytes;
   rc.ox_origin = ox_begin;
+
+  // Pixel pairs need the window's rows (both planes for kTwoPlane) in the buffer.
+  constexpr int kPairBufBytes = 16384;
+  char pair_buf[kPairBufBytes];  // not over-aligned: ASan's fake stack does not honour alignas(64)
+  const ptrdiff_t pair_row_bytes = static_cast<ptrdiff_t>(g.iw) * 2;
+  const ptrdiff_t pair_plane_bytes = pair_row_bytes * g.kh;
+  const bool pairs =
+      kPairs && lay.pair_block && g.sw == 1 && g.iw >= 2 && 2 * pair_plane_bytes <= kPairBufBytes;
+  rc.pair_row_bytes = pair_row_bytes;
 
   GroupStage st;
   st.gate = gate;
@@ -713,26 +841,57 @@ void run_rows_impl(const BConv2dArgs& a, int row_begin, int row_end, int ox_begi
         rc.src2_image =
             reinterpret_cast<const char*>(src2) + static_cast<ptrdiff_t>(rc.b) * g.ih * rc.src_row_bytes;
       rc.row_px = static_cast<ptrdiff_t>(row - row_begin) * (ox_end - ox_begin);
+      if (pairs) {
+        const int iy0 = rc.oy * g.sh - g.ph + rc.i0;
+        build_pair_rows(rc.src_image, rc.src_row_bytes, iy0, rc.i1 - rc.i0, g.iw, pair_buf, pair_row_bytes);
+        rc.pair_rows = pair_buf;
+        if constexpr (M == kTwoPlane) {
+          build_pair_rows(rc.src2_image, rc.src_row_bytes, iy0, rc.i1 - rc.i0, g.iw,
+                          pair_buf + pair_plane_bytes, pair_row_bytes);
+          rc.pair_rows2 = pair_buf + pair_plane_bytes;
+        }
+      }
       rc.dst_row = block != nullptr ? static_cast<char*>(block) + rc.row_px * px_bytes
                                     : static_cast<char*>(a.dst) +
                                           (static_cast<ptrdiff_t>(row) * g.ow() + ox_begin) * px_bytes;
       switch (nv) {
         case 1:
-          run_group<1, M>(rc, st, wg, pg, ox_begin, ox_end, off);
+          run_group<1, M, kPairs>(rc, st, wg, pg, ox_begin, ox_end, off);
           break;
         case 2:
-          run_group<2, M>(rc, st, wg, pg, ox_begin, ox_end, off);
+          run_group<2, M, kPairs>(rc, st, wg, pg, ox_begin, ox_end, off);
           break;
         case 3:
-          run_group<3, M>(rc, st, wg, pg, ox_begin, ox_end, off);
+          run_group<3, M, kPairs>(rc, st, wg, pg, ox_begin, ox_end, off);
           break;
         default:
-          run_group<4, M>(rc, st, wg, pg, ox_begin, ox_end, off);
+          run_group<4, M, kPairs>(rc, st, wg, pg, ox_begin, ox_end, off);
           break;
       }
     }
   }
   if constexpr (M == kTwoPlane) *open += gate_stage.open;
+}
+
+// Two instances of the row driver: one with pixel pairs (ic <= 16), the only code with BITALG instructions,
+// taken only when the CPU has BITALG, and one without. (The file is built with -mavx512bitalg for the
+// intrinsics; GCC emits BITALG instructions only for them: objdump shows VPOPCNTW in run_rows_bitalg's
+// instances and nowhere else.)
+template <int M>
+void run_rows_bitalg(const BConv2dArgs& a, int row_begin, int row_end, int ox_begin, int ox_end, int oc_begin,
+                     int oc_end, void* block, const GateEpilogue* gate, const Word* src2, int64_t* open) {
+  run_rows_body<M, true>(a, row_begin, row_end, ox_begin, ox_end, oc_begin, oc_end, block, gate, src2, open);
+}
+
+template <int M>
+void run_rows_impl(const BConv2dArgs& a, int row_begin, int row_end, int ox_begin, int ox_end, int oc_begin,
+                   int oc_end, void* block, const GateEpilogue* gate, const Word* src2, int64_t* open) {
+  if (a.g.ic <= 16 && cpu_has_avx512_bitalg() && g_pixel_pairs.load(std::memory_order_relaxed)) {
+    run_rows_bitalg<M>(a, row_begin, row_end, ox_begin, ox_end, oc_begin, oc_end, block, gate, src2, open);
+  } else {
+    run_rows_body<M, false>(a, row_begin, row_end, ox_begin, ox_end, oc_begin, oc_end, block, gate, src2,
+                            open);
+  }
 }
 
 void run_rows(const BConv2dArgs& a, int row_begin, int row_end, int ox_begin, int ox_end, int oc_begin,
@@ -857,7 +1016,7 @@ void pointwise_pass(const BConv2dArgs& a, const PwRun* runs, int nruns, const Pw
   // Pixel by pixel: only the NR accumulators of one pixel are live between pixels, so the weights and
   // parameters stay in registers; the out-of-order core overlaps consecutive pixels.
   auto pixels = [&]<int MR>(const char* s, ptrdiff_t src_px, char* d, ptrdiff_t dst_px) {
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int m = 0; m < MR; ++m) {
       __m512i acc[NR];
 #pragma GCC unroll 8
@@ -1035,6 +1194,10 @@ bool pointwise_small(const BConv2dArgs& a, int row_begin, int row_end) {
 }
 
 }  // namespace
+
+void avx512_6x4_set_pixel_pairs(bool on) {
+  g_pixel_pairs.store(on, std::memory_order_relaxed);
+}
 
 void avx512_6x4_run(const BConv2dArgs& a, int row_begin, int row_end) {
   const ConvGeometry& g = a.g;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "kernels/bconv2d/bconv2d.h"
+#include "kernels/bconv2d/variant_impls.h"  // avx512_6x4_set_pixel_pairs
 #include "kernels/bconv2d/variants.h"
 #include "test_util.h"
 
@@ -236,6 +237,27 @@ TEST_P(BConv2dVariants, FloatOutputAtTheEdgesOfTheRange) {
       if (HasFatalFailure()) return;
     }
   }
+}
+
+// Layers with ic <= 16 and stride 1, with avx512_6x4's pixel pairs (on CPUs with BITALG: interior pixels two
+// per 16-bit lane pair) and without them (the one-pixel tile, which also runs the edge pixels): odd and even
+// interiors, several channel groups, every output kind and padding.
+TEST_P(BConv2dVariants, SmallChannelsWithAndWithoutPixelPairs) {
+  auto rng = ::bnnkit::testing::make_rng(0xC5);
+  const ConvGeometry shapes[] = {{1, 28, 28, 16, 16, 3, 3, 1, 1, 1, 1}, {2, 7, 12, 5, 33, 3, 3, 1, 1, 1, 1},
+                                 {1, 6, 11, 16, 80, 3, 3, 1, 1, 0, 0},  {1, 5, 9, 9, 20, 5, 5, 1, 1, 2, 2},
+                                 {1, 4, 9, 16, 16, 1, 1, 1, 1, 0, 0},   {1, 6, 7, 16, 16, 3, 3, 2, 1, 1, 1}};
+  bconv2d_detail::with_pixel_pairs_on_and_off([&](bool pairs) {
+    SCOPED_TRACE(pairs ? "pixel pairs on" : "pixel pairs off");
+    for (const ConvGeometry& g : shapes) {
+      for (const Padding p : kPaddings) {
+        for (const OutputKind k : kKinds) {
+          check(Problem(g, p, k, rng));
+          if (HasFatalFailure()) return;
+        }
+      }
+    }
+  });
 }
 
 // A slice writes its rows and nothing else: the rows outside stay at the sentinel.

@@ -35,6 +35,24 @@ struct GateEpilogue {
 size_t avx512_6x4_packed_weight_words(const ConvGeometry& g);
 void avx512_6x4_pack_weights(const ConvGeometry& g, const Word* reference_weights, Word* packed);
 void avx512_6x4_run(const BConv2dArgs& a, int row_begin, int row_end);
+// Layers with ic <= 16 and stride 1 run their interior pixels in pairs (16-bit lanes, VPOPCNTW) when the CPU
+// has AVX-512 BITALG; tests switch that off to cover the one-pixel tile too. Default on.
+#if defined(__x86_64__)
+void avx512_6x4_set_pixel_pairs(bool on);
+#else
+inline void avx512_6x4_set_pixel_pairs(bool /*on*/) {}
+#endif
+// For tests: f(true) with pixel pairs on, then f(false) with them off; on again afterwards, even if f throws.
+template <class F>
+void with_pixel_pairs_on_and_off(F&& f) {
+  struct Restore {
+    ~Restore() { avx512_6x4_set_pixel_pairs(true); }
+  } restore;
+  for (const bool on : {true, false}) {
+    avx512_6x4_set_pixel_pairs(on);
+    f(on);
+  }
+}
 void avx512_6x4_run_segment(const BConv2dArgs& a, int b, int oy, int ox_begin, int ox_end, int oc_begin,
                             int oc_end, void* block = nullptr);
 // All channels of pixels [ox_begin, ox_end) of row (b, oy); a.out.kind must be kInt32 (D goes to block).

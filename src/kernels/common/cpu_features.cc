@@ -64,6 +64,15 @@ Isa active_isa() {
   return static_cast<Isa>(level);
 }
 
+bool cpu_has_avx512_bitalg() {
+#if defined(__x86_64__) || defined(__i386__)
+  static const bool bitalg = cpu_supports(Isa::kAvx512) && __builtin_cpu_supports("avx512bitalg");
+  return bitalg;
+#else
+  return false;
+#endif
+}
+
 void set_max_isa(Isa isa) {
   g_max_isa.store(static_cast<int>(isa), std::memory_order_relaxed);
 }

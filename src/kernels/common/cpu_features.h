@@ -26,5 +26,8 @@ bool cpu_supports(Isa isa);
 // The level kernels may use: detected_isa() capped by BNNKIT_ISA and set_max_isa().
 Isa active_isa();
 void set_max_isa(Isa isa);
+// AVX-512 BITALG (VPOPCNTB/W) on top of kAvx512 (Ice Lake, Zen 4 and later; not Knights Mill): an optional
+// extension the kAvx512 kernels test for themselves.
+bool cpu_has_avx512_bitalg();
 
 }  // namespace bnnkit::kernels

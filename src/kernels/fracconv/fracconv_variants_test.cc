@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "kernels/bconv2d/bconv2d.h"
+#include "kernels/bconv2d/variant_impls.h"  // avx512_6x4_set_pixel_pairs
 #include "kernels/fracconv/fracconv.h"
 #include "kernels/fracconv/variants.h"
 #include "test_util.h"
@@ -226,6 +227,29 @@ TEST_P(FracConv2dVariants, MatchesReferenceForEveryGateMode) {
       if (HasFatalFailure()) return;
     }
   }
+}
+
+// Layers with ic <= 16 (the ResNet-20 first stage: 16 channels) in every gate mode, with avx512_6x4's pixel
+// pairs (on CPUs with BITALG) and without them (the one-pixel tile they fall back to).
+TEST_P(FracConv2dVariants, SmallChannelsWithAndWithoutPixelPairs) {
+  auto rng = ::bnnkit::testing::make_rng(0xF3);
+  const ConvGeometry shapes[] = {{1, 28, 28, 16, 16, 3, 3, 1, 1, 1, 1},
+                                 {2, 7, 12, 5, 33, 3, 3, 1, 1, 1, 1},
+                                 {1, 6, 11, 16, 24, 3, 3, 1, 1, 0, 0},
+                                 {1, 4, 9, 16, 16, 1, 1, 1, 1, 0, 0}};
+  bconv2d_detail::with_pixel_pairs_on_and_off([&](bool pairs) {
+    SCOPED_TRACE(pairs ? "pixel pairs on" : "pixel pairs off");
+    for (const ConvGeometry& g : shapes) {
+      for (const Gates gates : {Gates::kMixed, Gates::kSparse, Gates::kAllOpen, Gates::kAllClosed}) {
+        for (const Padding p : kPaddings) {
+          check(Problem(g, p, OutputKind::kFloat, gates, rng));
+          if (HasFatalFailure()) return;
+        }
+        check(Problem(g, Padding::kZero, OutputKind::kBits, gates, rng));
+        if (HasFatalFailure()) return;
+      }
+    }
+  });
 }
 
 // The open-gate counts follow the thresholds: all-closed counts 0, all-open every output.
