@@ -357,6 +357,38 @@ template <int MR, int NR, int M>
   }
 }
 
+// The tile's dot products over kernel rows [0, rows) and t.steps dword steps of each: per step NR weight
+// vectors, MR broadcast activation dwords, acc += popcount(x ^ w) in 32-bit lanes (kPairs: 16-bit lanes, two
+// pixels per dword). The step stride is a constant of the loop (a run-time stride in the address cost the 3x3
+// layers 2-5 %).
+template <int MR, int NR, int M, int kStepBytes, bool kPairs>
+[[gnu::always_inline]] inline void accumulate(const TileArgs& t, int rows, __m512i (&acc)[MR][NR]) {
+  for (int r = 0; r < rows; ++r) {
+    const uint32_t* w = t.w + r * t.w_row;
+    const char* p[MR];
+#pragma GCC unroll 16
+    for (int m = 0; m < MR; ++m) p[m] = row_src<MR, M>(t, m) + r * t.src_row;
+    for (int s = 0; s < t.steps; ++s) {
+      __m512i wv[NR];
+#pragma GCC unroll 8
+      for (int n = 0; n < NR; ++n) wv[n] = _mm512_loadu_si512(w + (s * NR + n) * kLanes);
+#pragma GCC unroll 16
+      for (int m = 0; m < MR; ++m) {
+        const __m512i x = _mm512_set1_epi32(static_cast<int>(load_u32(p[m] + kStepBytes * s)));
+#pragma GCC unroll 8
+        for (int n = 0; n < NR; ++n) {
+          const __m512i d = _mm512_xor_si512(x, wv[n]);
+          if constexpr (kPairs) {
+            acc[m][n] = _mm512_add_epi16(acc[m][n], _mm512_popcnt_epi16(d));
+          } else {
+            acc[m][n] = _mm512_add_epi32(acc[m][n], _mm512_popcnt_epi32(d));
+          }
+        }
+      }
+    }
+  }
+}
+
 template <int MR, int NR, int M>
 [[gnu::always_inline]] inline void tile(const TileArgs& t, const GroupStage& st) {
   __m512i acc[MR][NR];
@@ -387,32 +419,10 @@ template <int MR, int NR, int M>
     }
   }
   const int rows = t.rows == 1 && t.steps == 2 ? 0 : t.rows;  // 0: done above
-  // The step stride as a constant of the loop (a run-time stride in the address cost the 3x3 layers 2-5 %).
-  auto accumulate = [&]<int kStepBytes>() {
-    for (int r = 0; r < rows; ++r) {
-      const uint32_t* w = t.w + r * t.w_row;
-      const char* p[MR];
-#pragma GCC unroll 16
-      for (int m = 0; m < MR; ++m) p[m] = row_src<MR, M>(t, m) + r * t.src_row;
-      for (int s = 0; s < t.steps; ++s) {
-        __m512i wv[NR];
-#pragma GCC unroll 8
-        for (int n = 0; n < NR; ++n) wv[n] = _mm512_loadu_si512(w + (s * NR + n) * kLanes);
-#pragma GCC unroll 16
-        for (int m = 0; m < MR; ++m) {
-          const __m512i x = _mm512_set1_epi32(static_cast<int>(load_u32(p[m] + kStepBytes * s)));
-#pragma GCC unroll 8
-          for (int n = 0; n < NR; ++n) {
-            acc[m][n] = _mm512_add_epi32(acc[m][n], _mm512_popcnt_epi32(_mm512_xor_si512(x, wv[n])));
-          }
-        }
-      }
-    }
-  };
   if (t.step_bytes == 4) {
-    accumulate.template operator()<4>();
+    accumulate<MR, NR, M, 4, false>(t, rows, acc);
   } else {
-    accumulate.template operator()<8>();
+    accumulate<MR, NR, M, 8, false>(t, rows, acc);
   }
   epilogue<MR, NR, M>(acc, t, st);
 }
@@ -431,24 +441,7 @@ template <int MR, int NR, int M>
   for (int m = 0; m < MR; ++m)
 #pragma GCC unroll 8
     for (int n = 0; n < NR; ++n) acc[m][n] = _mm512_setzero_si512();
-  for (int r = 0; r < t.rows; ++r) {
-    const uint32_t* w = t.w + r * t.w_row;
-    const char* p[MR];
-#pragma GCC unroll 16
-    for (int m = 0; m < MR; ++m) p[m] = row_src<MR, M>(t, m) + r * t.src_row;
-    for (int s = 0; s < t.steps; ++s) {
-      __m512i wv[NR];
-#pragma GCC unroll 8
-      for (int n = 0; n < NR; ++n) wv[n] = _mm512_loadu_si512(w + (s * NR + n) * kLanes);
-#pragma GCC unroll 16
-      for (int m = 0; m < MR; ++m) {
-        const __m512i x = _mm512_set1_epi32(static_cast<int>(load_u32(p[m] + 2 * s)));
-#pragma GCC unroll 8
-        for (int n = 0; n < NR; ++n)
-          acc[m][n] = _mm512_add_epi16(acc[m][n], _mm512_popcnt_epi16(_mm512_xor_si512(x, wv[n])));
-      }
-    }
-  }
+  accumulate<MR, NR, M, 2, true>(t, t.rows, acc);  // a pixel's 16 channels are 2 bytes in the dense rows
   // Pair m holds pixels 2m (low halves) and 2m + 1 (high halves); kTwoPlane keeps the MSB pixels first.
   __m512i px[2 * MR][NR];
   const __m512i lo16 = _mm512_set1_epi32(0xFFFF);
