@@ -52,6 +52,9 @@ struct Avx512 {
   static Cmp lt(Reg a, Reg b) { return _mm512_cmp_ps_mask(a, b, _CMP_LT_OQ); }
   // c ? a : b per lane.
   static Reg select(Cmp c, Reg a, Reg b) { return _mm512_mask_blend_ps(c, b, a); }
+  // A compare's lanes (or a block's: Full, Tail) as the low kLanes bits of an integer.
+  static unsigned bits(Cmp c) { return c; }
+  static unsigned bits(Full) { return 0xFFFFu; }
 };
 #endif  // __AVX512F__
 
@@ -84,6 +87,10 @@ struct Avx2 {
   static Cmp lt(Reg a, Reg b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
   // c ? a : b per lane (VBLENDVPS reads the sign bit of each all-ones / all-zeros compare lane).
   static Reg select(Cmp c, Reg a, Reg b) { return _mm256_blendv_ps(b, a, c); }
+  // A compare's lanes (or a block's: Full, Tail) as the low kLanes bits of an integer.
+  static unsigned bits(Cmp c) { return static_cast<unsigned>(_mm256_movemask_ps(c)); }
+  static unsigned bits(Tail t) { return static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(t))); }
+  static unsigned bits(Full) { return 0xFFu; }
 };
 #endif  // __AVX2__
 

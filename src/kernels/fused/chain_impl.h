@@ -8,7 +8,8 @@
 //      - vector_tile<V> (avx512_16.cc, avx2_8.cc, simd_steps.h): every step on one vector of the value
 //        while it sits in a register, so nothing between the steps is stored at all;
 //      the last value goes to dst, or to the tile when only the packed bits are wanted;
-//   2. the packer (the bitpack family's kernel from `Ops`) reads the last value back from there, in L1.
+//   2. the packer (the bitpack family's kernel from `Ops`) reads the last value back from there, in L1 -
+//      except that vector_tile packs rows of at most one vector from its registers (RegisterPack).
 //
 // Ops has static functions with the single-op kernels' signatures: bitpack, quant2bit, and for
 // op_by_op_tile also affine, prelu, rprelu, dprelu, activation, add, scale_channels.
@@ -107,7 +108,8 @@ void fused_chain(const FusedChainArgs& a, int64_t row_begin, int64_t row_end, Bo
     if (scaled) r1 = std::min(r1, (r0 / a.pixels + 1) * a.pixels);
     for (int64_t c0 = 0; c0 < ch; c0 += chunk) {
       const Tile t{r0, r1 - r0, c0, std::min(chunk, ch - c0)};
-      pack_tile<Ops>(a, t, body(a, t, tile));
+      // A body that packed from its registers returns null.
+      if (const float* value = body(a, t, tile); value != nullptr) pack_tile<Ops>(a, t, value);
     }
     r0 = r1;
   }
