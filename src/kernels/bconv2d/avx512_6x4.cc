@@ -398,10 +398,11 @@ template <int MR, int NR, int M>
     for (int n = 0; n < NR; ++n) acc[m][n] = _mm512_setzero_si512();
 
   if (t.rows == 1 && t.steps == 2) {
-    // A 1x1 layer with 32 < ic <= 64 (one 64-bit word, two dword steps; also an edge window of two taps of
-    // a layer with ic <= 32, one dword each, 8 bytes apart): the general loop below would spend a
-    // visible share of the tile on loop control, so this common case gets a straight-line body. (Unrolling
-    // further, or for more step counts, measured slower: the code outgrows the op cache.)
+    // A 1x1 layer with 32 < ic <= 64 (one 64-bit word, two dword steps; here for int32 output and the
+    // fractional conv's passes, as float and bits output take pointwise_pass) or an edge window of two taps
+    // of a layer with ic <= 32 (one dword each, 8 bytes apart): the general loop below would spend a visible
+    // share of the tile on loop control, so this common case gets a straight-line body. (Unrolling further,
+    // or for more step counts, measured slower: the code outgrows the op cache.)
 #pragma GCC unroll 2
     for (int s = 0; s < 2; ++s) {
       __m512i wv[NR];
