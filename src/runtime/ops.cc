@@ -11,7 +11,6 @@
 #include "kernels/bitpack/variants.h"
 #include "kernels/conv2d/conv2d.h"
 #include "kernels/conv2d/variants.h"
-#include "kernels/dense/dense.h"
 #include "kernels/elementwise/elementwise.h"
 #include "kernels/fracconv/fracconv.h"
 #include "kernels/fracconv/variants.h"
@@ -118,6 +117,27 @@ Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, k::Isa isa) {
   Node n;
   n.kernel = "reference";
   const Io io{op, slots};
+  // A float conv (Conv2d; Dense as a 1x1 conv) over inputs 0 (x), 1 (weights in the reference layout) and 2
+  // (bias, optional) with the best variant, its weights packed into the node.
+  const auto float_conv = [&](const k::ConvGeometry& g, int groups) {
+    k::Conv2dArgs args;
+    args.g = g;
+    args.groups = groups;
+    const k::Conv2dVariant& v = k::conv2d_select(g, groups, isa);
+    n.kernel = v.name;
+    // Packed floats in the node's word buffer (2 per word).
+    n.packed.assign((v.packed_floats(g, groups) + 1) / 2, 0);
+    v.pack(g, groups, io.f32(1), reinterpret_cast<float*>(n.packed.data()));
+    args.src = io.f32(0);
+    args.weights = reinterpret_cast<const float*>(n.packed.data());
+    args.bias = io.f32(2);
+    args.dst = io.out_f32();
+    n.rows = g.out_rows();
+    n.work = static_cast<int64_t>(n.rows) * g.ow() * g.oc * g.kh * g.kw * (g.ic / groups);
+    n.fn = [args, run = v.run](int64_t b, int64_t e, int64_t*) {
+      run(args, static_cast<int>(b), static_cast<int>(e));
+    };
+  };
   std::visit(
       Overloaded{
           [&](const ThermometerOp& a) {
@@ -236,34 +256,13 @@ Node make_node(const OpDef& op, std::vector<TensorSlot>& slots, k::Isa isa) {
               run(call, static_cast<int>(b), static_cast<int>(e));
             };
           },
-          [&](const Conv2dOp& a) {
-            k::Conv2dArgs args;
-            args.g = geometry(io.shape(0), io.shape(1), a.conv);
-            args.groups = a.groups;
-            const k::Conv2dVariant& v = k::conv2d_select(args.g, a.groups, isa);
-            n.kernel = v.name;
-            // Packed floats in the node's word buffer (2 per word).
-            n.packed.assign((v.packed_floats(args.g, a.groups) + 1) / 2, 0);
-            v.pack(args.g, a.groups, io.f32(1), reinterpret_cast<float*>(n.packed.data()));
-            args.src = io.f32(0);
-            args.weights = reinterpret_cast<const float*>(n.packed.data());
-            args.bias = io.f32(2);
-            args.dst = io.out_f32();
-            n.rows = args.g.out_rows();
-            n.work = static_cast<int64_t>(n.rows) * args.g.ow() * args.g.oc * args.g.kh * args.g.kw *
-                     (args.g.ic / a.groups);
-            n.fn = [args, run = v.run](int64_t b, int64_t e, int64_t*) {
-              run(args, static_cast<int>(b), static_cast<int>(e));
-            };
-          },
+          [&](const Conv2dOp& a) { float_conv(geometry(io.shape(0), io.shape(1), a.conv), a.groups); },
           [&](const DenseOp&) {
-            k::DenseArgs args{io.shape(0)[0], io.shape(0)[1], io.shape(1)[0], io.f32(0),
-                              io.f32(1),      io.f32(2),      io.out_f32()};
-            n.rows = args.n;
-            n.work = static_cast<int64_t>(args.n) * args.ic * args.oc;
-            n.fn = [args](int64_t b, int64_t e, int64_t*) {
-              k::dense_reference(args, static_cast<int>(b), static_cast<int>(e));
-            };
+            // A dense layer is a 1x1 conv over n images of 1 x 1 pixel: the same products summed in the same
+            // order, bias last (dense.h, conv2d.h), so it runs the float conv's kernels and their weight
+            // packing (the reference loop took 0.94 ms for PokeBNN's 2048 -> 1000 head).
+            float_conv(
+                k::ConvGeometry{io.shape(0)[0], 1, 1, io.shape(0)[1], io.shape(1)[0], 1, 1, 1, 1, 0, 0}, 1);
           },
           [&](const AffineOp&) {
             k::AffineArgs args{io.channels(0), io.f32(0), io.f32(1), io.f32(2), io.out_f32()};

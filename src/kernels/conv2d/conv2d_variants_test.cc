@@ -13,6 +13,7 @@
 
 #include "kernels/conv2d/conv2d.h"
 #include "kernels/conv2d/variants.h"
+#include "kernels/dense/dense.h"
 #include "test_util.h"
 
 namespace bnnkit::kernels {
@@ -70,6 +71,10 @@ TEST_P(Conv2dVariants, MatchesReferenceByteForByte) {
       {{1, 8, 6, 6, 12, 5, 5, 1, 1, 2, 2}, 3, true},      // 5x5, 3 groups of 2 -> 4
       {{1, 3, 2, 8, 20, 3, 3, 1, 2, 2, 1}, 2, true},      // window wider than the image, mixed strides
       {{1, 14, 13, 24, 48, 3, 3, 1, 1, 1, 1}, 1, false},  // interior tiles and remainders
+      {{3, 1, 1, 2048, 1000, 1, 1, 1, 1, 0, 0},
+       1,
+       true},  // a dense layer (PokeBNN's head) as the runtime runs it
+      {{5, 1, 1, 64, 10, 1, 1, 1, 1, 0, 0}, 1, false},  // a small dense head
   };
   for (const Case& c : cases) {
     SCOPED_TRACE("ic " + std::to_string(c.g.ic) + " oc " + std::to_string(c.g.oc) + " k" +
@@ -84,6 +89,35 @@ TEST_P(Conv2dVariants, MatchesReferenceByteForByte) {
     ASSERT_EQ(packed.back(), 1.5f) << "pack wrote past packed_floats()";
     const auto want = run(c, conv2d_reference, src, w.data(), bias, {0, c.g.out_rows()});
     const auto got = run(c, v.run, src, packed.data(), bias, ::bnnkit::testing::three_slices(c.g.out_rows()));
+    ASSERT_EQ(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)), 0);
+  }
+}
+
+// The runtime runs a Dense layer as a 1x1 conv over n images of 1 x 1 pixel: the conv's spec must give
+// exactly the dense spec's floats (same products, same summation order, bias last).
+TEST(Conv2dAsDense, OneByOneConvEqualsDenseReference) {
+  auto rng = ::bnnkit::testing::make_rng(0xD5E);
+  struct Shape {
+    int n, ic, oc;
+    bool bias;
+  };
+  for (const Shape& d : {Shape{1, 2048, 1000, true}, Shape{3, 1000, 17, false}, Shape{2, 1, 5, true},
+                         Shape{4, 64, 10, true}}) {
+    SCOPED_TRACE("n " + std::to_string(d.n) + " ic " + std::to_string(d.ic) + " oc " + std::to_string(d.oc));
+    const auto src = values(rng, static_cast<size_t>(d.n) * d.ic);
+    const auto w = values(rng, static_cast<size_t>(d.oc) * d.ic);
+    const auto bias = values(rng, static_cast<size_t>(d.oc));
+    std::vector<float> want(static_cast<size_t>(d.n) * d.oc), got(want.size());
+    dense_reference(
+        DenseArgs{d.n, d.ic, d.oc, src.data(), w.data(), d.bias ? bias.data() : nullptr, want.data()}, 0,
+        d.n);
+    Conv2dArgs a;
+    a.g = ConvGeometry{d.n, 1, 1, d.ic, d.oc, 1, 1, 1, 1, 0, 0};
+    a.src = src.data();
+    a.weights = w.data();
+    a.bias = d.bias ? bias.data() : nullptr;
+    a.dst = got.data();
+    conv2d_reference(a, 0, a.g.out_rows());
     ASSERT_EQ(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)), 0);
   }
 }
