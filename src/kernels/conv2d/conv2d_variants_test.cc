@@ -71,6 +71,13 @@ TEST_P(Conv2dVariants, MatchesReferenceByteForByte) {
       {{1, 8, 6, 6, 12, 5, 5, 1, 1, 2, 2}, 3, true},      // 5x5, 3 groups of 2 -> 4
       {{1, 3, 2, 8, 20, 3, 3, 1, 2, 2, 1}, 2, true},      // window wider than the image, mixed strides
       {{1, 14, 13, 24, 48, 3, 3, 1, 1, 1, 1}, 1, false},  // interior tiles and remainders
+      // One input channel per group, 1-16 outputs each: a vector's lanes span groups (avx512_16's
+      // spread_tile).
+      {{1, 10, 9, 16, 64, 3, 3, 1, 1, 1, 1}, 16, true},  // PokeBNN's stem group conv (16 groups, 1 -> 4)
+      {{2, 5, 7, 5, 20, 3, 3, 2, 2, 1, 1}, 5, false},    // 1 -> 4, a partial second vector, stride 2
+      {{1, 6, 6, 3, 24, 3, 3, 1, 1, 1, 1}, 3, true},     // 1 -> 8, input window past the channels
+      {{1, 7, 6, 40, 40, 3, 3, 1, 1, 1, 1}, 40, true},   // depthwise with a vector tail
+      {{1, 4, 5, 2, 32, 1, 1, 1, 1, 0, 0}, 2, false},    // 1 -> 16, 1x1
       {{3, 1, 1, 2048, 1000, 1, 1, 1, 1, 0, 0},
        1,
        true},  // a dense layer (PokeBNN's head) as the runtime runs it
