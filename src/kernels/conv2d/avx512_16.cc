@@ -5,7 +5,7 @@
 // Packed weights, per group and per vector of 16 of its output channels: [tap][k][16] floats (k < ic /
 // groups), lanes past the group's channels zero (their outputs are not stored). Grouped convs with one input
 // channel per group and a power-of-two number of outputs per group (depthwise, PokeBNN's stem) instead let a
-// vector's lanes span several groups (spread_tile).
+// vector's lanes span several groups (tile<MR, true>).
 #if defined(__x86_64__)  // x86-64 only; variants.cc lists this variant under the same condition
 // GCC 12 reports -Wmaybe-uninitialized inside its own AVX-512 headers (GCC bug 105593); see avx512_6x4.cc.
 #if defined(__GNUC__) && !defined(__clang__)  // clang has no such warning group (and warns about the pragma)
@@ -40,10 +40,18 @@ struct Layout {
   size_t vector_floats() const { return static_cast<size_t>(taps) * icg * kLanes; }
 };
 
+// The input a tile's lanes read per tap: a broadcast of one input channel (general tile), or, for a vector
+// spanning groups (kSpread, below), the 16 input channels from c_in on spread over the lanes by `idx`.
+struct Spread {
+  __m512i idx;
+  __mmask16 in_lanes;  // input channels < ic
+};
+
 // One tile: MR pixels starting at output column ox, kernel rows [i0, i1), kernel columns [j0, j1) valid for
-// all of them; the output channels [oc0, oc0 + 16) of group gr (lanes `lanes`).
-template <int MR>
-void tile(const Conv2dArgs& a, const Layout& lay, const float* w, const __m512 bias, bool has_bias,
+// all of them; the output channels [oc0, oc0 + 16) (lanes `lanes`): of group gr, whose input channels start
+// at c_in, or (kSpread) of consecutive groups with one input channel each (weights [tap][16]).
+template <int MR, bool kSpread>
+void tile(const Conv2dArgs& a, const Layout& lay, const float* w, Spread sp, const __m512 bias, bool has_bias,
           __mmask16 lanes, int b, int oy, int ox, int row, int i0, int i1, int j0, int j1, int c_in,
           int oc0) {
   const ConvGeometry& g = a.g;
@@ -61,8 +69,11 @@ void tile(const Conv2dArgs& a, const Layout& lay, const float* w, const __m512 b
       for (int k = 0; k < lay.icg; ++k) {
         const __m512 wk = _mm512_loadu_ps(wt + k * kLanes);
 #pragma GCC unroll 8
-        for (int m = 0; m < MR; ++m)
-          acc[m] = _mm512_add_ps(acc[m], _mm512_mul_ps(_mm512_set1_ps(s[m][k]), wk));
+        for (int m = 0; m < MR; ++m) {
+          const __m512 x = kSpread ? _mm512_permutexvar_ps(sp.idx, _mm512_maskz_loadu_ps(sp.in_lanes, s[m]))
+                                   : _mm512_set1_ps(s[m][k]);
+          acc[m] = _mm512_add_ps(acc[m], _mm512_mul_ps(x, wk));
+        }
       }
     }
   }
@@ -87,34 +98,6 @@ void tile(const Conv2dArgs& a, const Layout& lay, const float* w, const __m512 b
 bool spans_groups(const ConvGeometry& g, int groups) {
   const int icg = g.ic / groups, ocg = g.oc / groups;
   return icg == 1 && ocg <= kLanes && kLanes % ocg == 0;
-}
-
-template <int MR>
-void spread_tile(const Conv2dArgs& a, const float* w, __m512i idx, __mmask16 in_lanes, const __m512 bias,
-                 bool has_bias, __mmask16 lanes, int b, int oy, int ox, int row, int i0, int i1, int j0,
-                 int j1, int c_in, int oc0) {
-  const ConvGeometry& g = a.g;
-  __m512 acc[MR];
-#pragma GCC unroll 8
-  for (int m = 0; m < MR; ++m) acc[m] = _mm512_setzero_ps();
-  for (int i = i0; i < i1; ++i) {
-    const int y = oy * g.sh - g.ph + i;
-    const float* src_row = a.src + (static_cast<size_t>(b) * g.ih + y) * g.iw * g.ic + c_in;
-    for (int j = j0; j < j1; ++j) {
-      const __m512 wt = _mm512_loadu_ps(w + static_cast<size_t>(i * g.kw + j) * kLanes);
-#pragma GCC unroll 8
-      for (int m = 0; m < MR; ++m) {
-        const float* s = src_row + static_cast<size_t>((ox + m) * g.sw - g.pw + j) * g.ic;
-        const __m512 x = _mm512_permutexvar_ps(idx, _mm512_maskz_loadu_ps(in_lanes, s));
-        acc[m] = _mm512_add_ps(acc[m], _mm512_mul_ps(x, wt));
-      }
-    }
-  }
-#pragma GCC unroll 8
-  for (int m = 0; m < MR; ++m) {
-    const __m512 out = has_bias ? _mm512_add_ps(acc[m], bias) : acc[m];
-    _mm512_mask_storeu_ps(a.dst + (static_cast<size_t>(row) * g.ow() + ox + m) * g.oc + oc0, lanes, out);
-  }
 }
 
 }  // namespace
@@ -184,11 +167,11 @@ void avx512_16_run(const Conv2dArgs& a, int row_begin, int row_end) {
                               _mm512_set1_epi32(std::countr_zero(static_cast<unsigned>(ocg))));
         const float* w = a.weights + static_cast<size_t>(oc0 / kLanes) * g.kh * g.kw * kLanes;
         const __m512 bias = has_bias ? _mm512_maskz_loadu_ps(lanes, a.bias + oc0) : _mm512_setzero_ps();
-        constexpr decltype(&spread_tile<1>) kTiles[kMr] = {spread_tile<1>, spread_tile<2>, spread_tile<3>,
-                                                           spread_tile<4>, spread_tile<5>, spread_tile<6>};
+        constexpr decltype(&tile<1, true>) kTiles[kMr] = {tile<1, true>, tile<2, true>, tile<3, true>,
+                                                          tile<4, true>, tile<5, true>, tile<6, true>};
         sweep([&](int ox, int mr, int j0, int j1) {
-          kTiles[mr - 1](a, w, idx, in_lanes, bias, has_bias, lanes, b, oy, ox, row, rows.begin, rows.end, j0,
-                         j1, c_in, oc0);
+          kTiles[mr - 1](a, lay, w, Spread{idx, in_lanes}, bias, has_bias, lanes, b, oy, ox, row, rows.begin,
+                         rows.end, j0, j1, c_in, oc0);
         });
       }
       continue;
@@ -202,10 +185,11 @@ void avx512_16_run(const Conv2dArgs& a, int row_begin, int row_end) {
         const __m512 bias = has_bias ? _mm512_maskz_loadu_ps(lanes, a.bias + oc0) : _mm512_setzero_ps();
         const int c_in = gr * lay.icg;
         // tile<1..6>, by pixel count.
-        constexpr decltype(&tile<1>) kTiles[kMr] = {tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>};
+        constexpr decltype(&tile<1, false>) kTiles[kMr] = {tile<1, false>, tile<2, false>, tile<3, false>,
+                                                           tile<4, false>, tile<5, false>, tile<6, false>};
         sweep([&](int ox, int mr, int j0, int j1) {
-          kTiles[mr - 1](a, lay, w, bias, has_bias, lanes, b, oy, ox, row, rows.begin, rows.end, j0, j1, c_in,
-                         oc0);
+          kTiles[mr - 1](a, lay, w, Spread{}, bias, has_bias, lanes, b, oy, ox, row, rows.begin, rows.end, j0,
+                         j1, c_in, oc0);
         });
       }
     }
