@@ -66,10 +66,9 @@ void quant2bit_avx2_8(const Quant2BitArgs& a, int64_t row_begin, int64_t row_end
         const auto ge1 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(x, t1, _CMP_GE_OQ)));
         const auto ge2 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(x, t2, _CMP_GE_OQ)));
         const auto ge3 = static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(x, t3, _CMP_GE_OQ)));
-        const unsigned odd = (ge1 & ~ge2) | ge3;
-        const unsigned valid = lane_bits(count);
-        m |= static_cast<uint64_t>(~ge2 & valid) << (v * kLanes);
-        l |= static_cast<uint64_t>(~odd & valid) << (v * kLanes);
+        const Quant2BitMasks q = quant2bit_masks(ge1, ge2, ge3, lane_bits(count));
+        m |= static_cast<uint64_t>(q.msb) << (v * kLanes);
+        l |= static_cast<uint64_t>(q.lsb) << (v * kLanes);
       }
       msb[w] = m;
       lsb[w] = l;

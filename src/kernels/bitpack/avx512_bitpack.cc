@@ -119,9 +119,9 @@ void quant2bit_short_rows(const Quant2BitArgs& a, int64_t row_begin, int64_t row
       const __mmask16 ge1 = _mm512_cmp_ps_mask(x, t1, _CMP_GE_OQ);
       const __mmask16 ge2 = _mm512_cmp_ps_mask(x, t2, _CMP_GE_OQ);
       const __mmask16 ge3 = _mm512_cmp_ps_mask(x, t3, _CMP_GE_OQ);
-      const auto odd = static_cast<__mmask16>((ge1 & ~ge2) | ge3);
-      m |= static_cast<uint64_t>(static_cast<__mmask16>(~ge2 & lanes[v])) << (v * kLanes);
-      l |= static_cast<uint64_t>(static_cast<__mmask16>(~odd & lanes[v])) << (v * kLanes);
+      const Quant2BitMasks q = quant2bit_masks(ge1, ge2, ge3, lanes[v]);
+      m |= static_cast<uint64_t>(q.msb) << (v * kLanes);
+      l |= static_cast<uint64_t>(q.lsb) << (v * kLanes);
     }
     a.dst_msb[r] = m;
     a.dst_lsb[r] = l;
@@ -151,10 +151,9 @@ void quant2bit_avx512_16(const Quant2BitArgs& a, int64_t row_begin, int64_t row_
         const __mmask16 ge1 = _mm512_cmp_ps_mask(x, t1, _CMP_GE_OQ);
         const __mmask16 ge2 = _mm512_cmp_ps_mask(x, t2, _CMP_GE_OQ);
         const __mmask16 ge3 = _mm512_cmp_ps_mask(x, t3, _CMP_GE_OQ);
-        const auto odd = static_cast<__mmask16>((ge1 & ~ge2) | ge3);
-        // Bit 1 <=> -1: p_msb = -1 iff q < 2, p_lsb = -1 iff q is even.
-        m |= static_cast<uint64_t>(static_cast<__mmask16>(~ge2 & lanes)) << (v * kLanes);
-        l |= static_cast<uint64_t>(static_cast<__mmask16>(~odd & lanes)) << (v * kLanes);
+        const Quant2BitMasks q = quant2bit_masks(ge1, ge2, ge3, lanes);
+        m |= static_cast<uint64_t>(q.msb) << (v * kLanes);
+        l |= static_cast<uint64_t>(q.lsb) << (v * kLanes);
       }
       msb[w] = m;
       lsb[w] = l;

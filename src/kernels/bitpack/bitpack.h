@@ -52,6 +52,17 @@ void quant2bit_reference(const Quant2BitArgs& a, int64_t row_begin, int64_t row_
 // compare: q = 0, as quant2bit_code.
 inline constexpr float kQuant2BitThreshold[3] = {-0x1.555556p-1f, -0x1p-25f, 0x1.555554p-1f};
 
+// The two planes' bits of lanes whose compares x >= kQuant2BitThreshold[0, 1, 2] gave the bit masks ge1, ge2,
+// ge3 (bit i = lane i; `valid`: the lanes that exist, the others 0). Bit 1 <=> -1: the MSB plane is -1 iff
+// q < 2 (!ge2), the LSB plane iff q is even (q is odd iff q == 1, ge1 && !ge2, or q == 3, ge3). The one
+// statement of this rule for every SIMD packer (bitpack kernels, fused chains).
+struct Quant2BitMasks {
+  unsigned msb, lsb;
+};
+constexpr Quant2BitMasks quant2bit_masks(unsigned ge1, unsigned ge2, unsigned ge3, unsigned valid) {
+  return {~ge2 & valid, ~((ge1 & ~ge2) | ge3) & valid};
+}
+
 // The 2-bit code q in [0, 3] of x (see the top of this file). The one definition of the rounding rule.
 inline int quant2bit_code(float x) {
   if (std::isnan(x)) return 0;

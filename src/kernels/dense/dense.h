@@ -7,7 +7,8 @@
 //   dst[b][o] = bias ? acc + bias[o] : acc             (bias added last)
 //
 // The build uses -ffp-contract=off, so there is no FMA. Preconditions: n, ic, oc >= 1 (ic = 0 gives acc = 0);
-// dst does not overlap src, weights or bias.
+// dst does not overlap src, weights or bias. This is also exactly a 1x1 conv2d over n images of 1 x 1 pixel
+// (conv2d.h; tested), which is how the session runs Dense layers: through the float conv2d variants.
 #pragma once
 
 namespace bnnkit::kernels {

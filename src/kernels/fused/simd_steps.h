@@ -87,8 +87,8 @@ struct RegisterPack {
 };
 
 // The packed word of one row of <= kLanes channels (lane mask m) from its value x, as the bitpack family
-// computes it (bitpack.h): kSign bit = !(x >= threshold) (NaN: 1); kTwoBit msb bit = !(x >= T2), lsb bit =
-// !odd with odd = (x >= T1 && !(x >= T2)) || x >= T3; bits past the channels 0.
+// computes it (bitpack.h): kSign bit = !(x >= threshold) (NaN: 1); kTwoBit by quant2bit_masks; bits past the
+// channels 0.
 template <class V, class M>
 [[gnu::always_inline]] inline void pack_row(const RegisterPack& p, typename V::Reg x, int64_t row, M m,
                                             typename V::Reg thr) {
@@ -99,8 +99,9 @@ template <class V, class M>
     const unsigned ge1 = V::bits(V::ge(x, V::set1(kQuant2BitThreshold[0])));
     const unsigned ge2 = V::bits(V::ge(x, V::set1(kQuant2BitThreshold[1])));
     const unsigned ge3 = V::bits(V::ge(x, V::set1(kQuant2BitThreshold[2])));
-    p.bits0[row] = ~ge2 & lanes;
-    p.bits1[row] = ~((ge1 & ~ge2) | ge3) & lanes;
+    const Quant2BitMasks q = quant2bit_masks(ge1, ge2, ge3, lanes);
+    p.bits0[row] = q.msb;
+    p.bits1[row] = q.lsb;
   }
 }
 
